@@ -1,0 +1,57 @@
+/**
+ * The queue port. Services publish through QueuePublisher; the Functions host (or the local host) delivers
+ * through QueueConsumer. Two adapters implement both: Service Bus (service-bus.ts) and the embedded queue
+ * (embedded.ts) that keeps Service Bus semantics for local runs and tests.
+ */
+
+/** Queue names, identical in code, Bicep and Terraform. */
+export const QUEUES = {
+  meetingMigrations: 'meeting-migrations',
+  directoryChanges: 'directory-changes',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Service Bus connection-setting prefix used by the trigger bindings (app settings ServiceBusConnection__*). */
+export const SERVICE_BUS_CONNECTION = 'ServiceBusConnection';
+
+export interface OutgoingMessage {
+  /** Idempotency key: a second message with the same id inside the duplicate-detection window is dropped. */
+  messageId: string;
+  /** Required on session-enabled queues (meeting-migrations: the user's object id). */
+  sessionId?: string;
+  correlationId?: string;
+  /** JSON body, validated against the queue's schema before it is sent. */
+  body: unknown;
+  /** Deliver no earlier than this. */
+  scheduledEnqueueTime?: Date;
+}
+
+export interface ReceivedMessage {
+  messageId: string;
+  sessionId?: string;
+  correlationId?: string;
+  body: unknown;
+  /** 1 on first delivery; +1 on every redelivery. */
+  deliveryCount: number;
+  enqueuedTime: Date;
+}
+
+export interface QueuePublisher {
+  send(queue: QueueName, message: OutgoingMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface QueueConsumer {
+  /**
+   * Delivers messages of `queue` to `handler`. A handler that resolves completes the message; one that throws
+   * abandons it (redelivered with deliveryCount + 1, dead-lettered past the queue's maxDeliveryCount).
+   * With `sessions`, at most one message per sessionId is in flight at a time.
+   */
+  subscribe(queue: QueueName, options: { sessions: boolean; maxConcurrent?: number }, handler: MessageHandler): Subscription;
+}
