@@ -32,10 +32,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startAzurite(options: { port?: number; location?: string } = {}): Promise<AzuriteHandle> {
+export async function startAzurite(
+  options: { port?: number; location?: string } = {},
+): Promise<AzuriteHandle> {
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const main = require.resolve('azurite/dist/src/table/main.js');
-  const args = [main, '--tableHost', '127.0.0.1', '--tablePort', String(port), '--disableTelemetry', '--silent', '--skipApiVersionCheck'];
+  const args = [
+    main,
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(port),
+    '--disableTelemetry',
+    '--silent',
+    '--skipApiVersionCheck',
+  ];
   if (options.location) {
     mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);

@@ -20,8 +20,12 @@ export interface SettingInfo {
   name: string;
   /** What it is for, one line. */
   description: string;
-  /** `always`: the app will not start without it. `deployed`: the Azure deployment must set it. `optional`. */
-  need: 'always' | 'deployed' | 'optional';
+  /**
+   * `deployed`: the Azure deployment (Bicep and Terraform) must set it.
+   * `optional`: has a safe default; a deployment may set it.
+   * `local`: local development only; a deployment must never set it (connection strings, sandbox token).
+   */
+  need: 'deployed' | 'optional' | 'local';
   /** A safe example value for local.settings.sample.json. */
   example: string;
 }
@@ -31,14 +35,16 @@ export const AUDIO_CONFERENCING_PLAN_ID = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40'
 export const SETTINGS: readonly SettingInfo[] = [
   {
     name: 'TABLES_ENDPOINT',
-    description: 'Table service endpoint, reached with the managed identity (https://<account>.table.core.windows.net).',
+    description:
+      'Table service endpoint, reached with the managed identity (https://<account>.table.core.windows.net).',
     need: 'deployed',
     example: '',
   },
   {
     name: 'TABLES_CONNECTION_STRING',
-    description: 'Table Storage connection string; local development only (Azurite). Used when TABLES_ENDPOINT is empty.',
-    need: 'optional',
+    description:
+      'Table Storage connection string; local development only (Azurite). Used when TABLES_ENDPOINT is empty.',
+    need: 'local',
     example: 'UseDevelopmentStorage=true',
   },
   {
@@ -55,14 +61,15 @@ export const SETTINGS: readonly SettingInfo[] = [
   },
   {
     name: 'ServiceBusConnection__fullyQualifiedNamespace',
-    description: 'Service Bus namespace host name, reached with the managed identity. Also read by the trigger bindings.',
+    description:
+      'Service Bus namespace host name, reached with the managed identity. Also read by the trigger bindings.',
     need: 'deployed',
     example: '',
   },
   {
     name: 'ServiceBusConnection',
     description: 'Service Bus connection string; local development against a real namespace only.',
-    need: 'optional',
+    need: 'local',
     example: '',
   },
   {
@@ -73,40 +80,60 @@ export const SETTINGS: readonly SettingInfo[] = [
   },
   {
     name: 'GRAPH_BASE_URL',
-    description: 'Microsoft Graph root (https://graph.microsoft.com), or the sandbox tenant\'s URL in local runs.',
+    description:
+      "Microsoft Graph root (https://graph.microsoft.com), or the sandbox tenant's URL in local runs.",
     need: 'optional',
     example: 'https://graph.microsoft.com',
   },
   {
     name: 'GRAPH_CREDENTIAL',
-    description: '"managedIdentity" (default), "clientSecret" (GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET) or "sandbox".',
+    description:
+      '"managedIdentity" (default), "clientSecret" (GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET) or "sandbox".',
     need: 'optional',
     example: 'sandbox',
   },
-  { name: 'GRAPH_TENANT_ID', description: 'Entra tenant id, for GRAPH_CREDENTIAL=clientSecret.', need: 'optional', example: '' },
-  { name: 'GRAPH_CLIENT_ID', description: 'App registration client id, for GRAPH_CREDENTIAL=clientSecret.', need: 'optional', example: '' },
-  { name: 'GRAPH_CLIENT_SECRET', description: 'App registration secret, for GRAPH_CREDENTIAL=clientSecret.', need: 'optional', example: '' },
+  {
+    name: 'GRAPH_TENANT_ID',
+    description: 'Entra tenant id, for GRAPH_CREDENTIAL=clientSecret.',
+    need: 'optional',
+    example: '',
+  },
+  {
+    name: 'GRAPH_CLIENT_ID',
+    description: 'App registration client id, for GRAPH_CREDENTIAL=clientSecret.',
+    need: 'optional',
+    example: '',
+  },
+  {
+    name: 'GRAPH_CLIENT_SECRET',
+    description: 'App registration secret, for GRAPH_CREDENTIAL=clientSecret.',
+    need: 'local',
+    example: '',
+  },
   {
     name: 'GRAPH_SANDBOX_TOKEN',
     description: 'Bearer token the sandbox tenant accepts, for GRAPH_CREDENTIAL=sandbox.',
-    need: 'optional',
+    need: 'local',
     example: 'sandbox-dev-token',
   },
   {
     name: 'NOTIFICATION_URL',
-    description: 'Public HTTPS URL of POST /api/notifications, given to Graph when the service subscribes to user changes.',
+    description:
+      'Public HTTPS URL of POST /api/notifications, given to Graph when the service subscribes to user changes.',
     need: 'deployed',
     example: 'http://127.0.0.1:7071/api/notifications',
   },
   {
     name: 'GRAPH_CLIENT_STATE',
-    description: 'Secret (at most 128 characters) Graph echoes in every change notification; kept in Key Vault.',
+    description:
+      'Secret (at most 128 characters) Graph echoes in every change notification; kept in Key Vault.',
     need: 'deployed',
     example: 'local-dev-client-state-change-me',
   },
   {
     name: 'MIGRATION_DELAY_SECONDS',
-    description: 'How long a triggered migration waits so that bursts of triggers for one user collapse into one.',
+    description:
+      'How long a triggered migration waits so that bursts of triggers for one user collapse into one.',
     need: 'optional',
     example: '120',
   },
@@ -140,14 +167,18 @@ function intSetting(name: string, def: number, min: number, max: number) {
     if (v === undefined) return def;
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, got "${v}"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name} must be a whole number from ${min} to ${max}, got "${v}"`,
+      });
       return z.NEVER;
     }
     return n;
   });
 }
 
-export type TablesConfig = { kind: 'endpoint'; endpoint: string } | { kind: 'connectionString'; connectionString: string };
+export type TablesConfig =
+  { kind: 'endpoint'; endpoint: string } | { kind: 'connectionString'; connectionString: string };
 export type QueueConfig =
   | { kind: 'embedded' }
   | { kind: 'serviceBus'; fullyQualifiedNamespace: string }
@@ -200,13 +231,18 @@ export function loadConfig(env: Env = process.env): Config {
   const tablesEndpoint = t('TABLES_ENDPOINT');
   const tablesConn = t('TABLES_CONNECTION_STRING');
   let tables: TablesConfig;
-  if (tablesEndpoint) tables = { kind: 'endpoint', endpoint: httpsUrl('TABLES_ENDPOINT', tablesEndpoint, true) };
+  if (tablesEndpoint)
+    tables = { kind: 'endpoint', endpoint: httpsUrl('TABLES_ENDPOINT', tablesEndpoint, true) };
   else if (tablesConn) tables = { kind: 'connectionString', connectionString: tablesConn };
-  else throw new ConfigError('TABLES_ENDPOINT', 'missing; set it (or TABLES_CONNECTION_STRING for local runs)');
+  else
+    throw new ConfigError('TABLES_ENDPOINT', 'missing; set it (or TABLES_CONNECTION_STRING for local runs)');
 
   const tablesPrefix = t('TABLES_PREFIX') ?? 'mms';
   if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablesPrefix)) {
-    throw new ConfigError('TABLES_PREFIX', `must start with a letter and hold only letters and digits (at most 30), got "${tablesPrefix}"`);
+    throw new ConfigError(
+      'TABLES_PREFIX',
+      `must start with a letter and hold only letters and digits (at most 30), got "${tablesPrefix}"`,
+    );
   }
 
   const transport = t('QUEUE_TRANSPORT') ?? 'serviceBus';
@@ -241,13 +277,19 @@ export function loadConfig(env: Env = process.env): Config {
   } else if (credKind === 'sandbox') {
     credential = { kind: 'sandbox', token: t('GRAPH_SANDBOX_TOKEN') ?? 'sandbox-dev-token' };
   } else {
-    throw new ConfigError('GRAPH_CREDENTIAL', `must be "managedIdentity", "clientSecret" or "sandbox", got "${credKind}"`);
+    throw new ConfigError(
+      'GRAPH_CREDENTIAL',
+      `must be "managedIdentity", "clientSecret" or "sandbox", got "${credKind}"`,
+    );
   }
 
   const notificationUrl = t('NOTIFICATION_URL');
   const clientState = t('GRAPH_CLIENT_STATE');
   if (clientState !== undefined && clientState.length > 128) {
-    throw new ConfigError('GRAPH_CLIENT_STATE', `must be at most 128 characters (Graph's limit), got ${clientState.length}`);
+    throw new ConfigError(
+      'GRAPH_CLIENT_STATE',
+      `must be at most 128 characters (Graph's limit), got ${clientState.length}`,
+    );
   }
 
   const int = (name: string, def: number, min: number, max: number) => {
@@ -262,7 +304,10 @@ export function loadConfig(env: Env = process.env): Config {
     .filter((s) => s !== '');
   const badPlan = planIds.find((p) => !GUID.test(p));
   if (badPlan !== undefined || planIds.length === 0) {
-    throw new ConfigError('AUDIO_CONFERENCING_PLAN_IDS', `must be comma-separated GUIDs, got "${badPlan ?? ''}"`);
+    throw new ConfigError(
+      'AUDIO_CONFERENCING_PLAN_IDS',
+      `must be comma-separated GUIDs, got "${badPlan ?? ''}"`,
+    );
   }
 
   return {
@@ -270,7 +315,9 @@ export function loadConfig(env: Env = process.env): Config {
     tablesPrefix,
     queue,
     graph: { baseUrl, credential },
-    ...(notificationUrl !== undefined ? { notificationUrl: httpsUrl('NOTIFICATION_URL', notificationUrl, true) } : {}),
+    ...(notificationUrl !== undefined
+      ? { notificationUrl: httpsUrl('NOTIFICATION_URL', notificationUrl, true) }
+      : {}),
     ...(clientState !== undefined ? { clientState } : {}),
     migrationDelaySeconds: int('MIGRATION_DELAY_SECONDS', 120, 0, 86_400),
     mailboxConcurrency: int('MAILBOX_CONCURRENCY', 4, 1, 4),

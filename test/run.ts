@@ -26,14 +26,17 @@ async function main(): Promise<number> {
   const root = resolve(__dirname, '..', '..');
   const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
   const all = findTests(join(root, 'dist', 'test'));
-  const files = filters.length === 0 ? all : all.filter((f) => filters.some((flt) => relative(root, f).includes(flt)));
+  const files =
+    filters.length === 0 ? all : all.filter((f) => filters.some((flt) => relative(root, f).includes(flt)));
   if (files.length === 0) {
     console.error(`No test files match ${filters.join(', ')}`);
     return 1;
   }
 
   const azurite = await startAzurite();
-  console.log(`Azurite (Tables) on ${azurite.tableEndpoint}; Node ${process.version}; ${files.length} test files`);
+  console.log(
+    `Azurite (Tables) on ${azurite.tableEndpoint}; Node ${process.version}; ${files.length} test files`,
+  );
   let code = 1;
   try {
     code = await new Promise<number>((resolveCode) => {

@@ -47,19 +47,33 @@ export const seedAttendee = z.object({
   emailAddress,
   type: z.enum(['required', 'optional', 'resource']).default('required'),
   status: z
-    .object({ response: z.enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded']), time: z.string() })
+    .object({
+      response: z.enum(['none', 'organizer', 'tentativelyAccepted', 'accepted', 'declined', 'notResponded']),
+      time: z.string(),
+    })
     .optional(),
 });
 export const itemBody = z.object({ contentType: z.enum(['html', 'text']), content: z.string() });
 
 export const recurrence = z.object({
   pattern: z.object({
-    type: z.enum(['daily', 'weekly', 'absoluteMonthly', 'relativeMonthly', 'absoluteYearly', 'relativeYearly']),
+    type: z.enum([
+      'daily',
+      'weekly',
+      'absoluteMonthly',
+      'relativeMonthly',
+      'absoluteYearly',
+      'relativeYearly',
+    ]),
     interval: z.number().int().min(1),
     month: z.number().int().min(0).max(12).optional(),
     dayOfMonth: z.number().int().min(0).max(31).optional(),
-    daysOfWeek: z.array(z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'])).optional(),
-    firstDayOfWeek: z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']).optional(),
+    daysOfWeek: z
+      .array(z.enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday']))
+      .optional(),
+    firstDayOfWeek: z
+      .enum(['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'])
+      .optional(),
     index: z.enum(['first', 'second', 'third', 'fourth', 'last']).optional(),
   }),
   range: z.object({
@@ -108,7 +122,9 @@ export const seedEvent = z.object({
   isCancelled: z.boolean().default(false),
   isDraft: z.boolean().default(false),
   isOnlineMeeting: z.boolean().default(false),
-  onlineMeetingProvider: z.enum(['unknown', 'teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer']).default('unknown'),
+  onlineMeetingProvider: z
+    .enum(['unknown', 'teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer'])
+    .default('unknown'),
   onlineMeeting: seedOnlineMeeting.nullable().optional(),
   location: z.object({ displayName: z.string() }).optional(),
   attendees: z.array(seedAttendee).default([]),

@@ -53,5 +53,9 @@ export interface QueueConsumer {
    * abandons it (redelivered with deliveryCount + 1, dead-lettered past the queue's maxDeliveryCount).
    * With `sessions`, at most one message per sessionId is in flight at a time.
    */
-  subscribe(queue: QueueName, options: { sessions: boolean; maxConcurrent?: number }, handler: MessageHandler): Subscription;
+  subscribe(
+    queue: QueueName,
+    options: { sessions: boolean; maxConcurrent?: number },
+    handler: MessageHandler,
+  ): Subscription;
 }

@@ -58,7 +58,10 @@ describe('config', () => {
     assert.equal(errorOf({ ...base, QUEUE_TRANSPORT: 'rabbit' }).setting, 'QUEUE_TRANSPORT');
     assert.equal(errorOf({ ...base, TABLES_PREFIX: '1bad' }).setting, 'TABLES_PREFIX');
     assert.equal(errorOf({ ...base, GRAPH_CLIENT_STATE: 'x'.repeat(129) }).setting, 'GRAPH_CLIENT_STATE');
-    assert.equal(errorOf({ ...base, AUDIO_CONFERENCING_PLAN_IDS: 'not-a-guid' }).setting, 'AUDIO_CONFERENCING_PLAN_IDS');
+    assert.equal(
+      errorOf({ ...base, AUDIO_CONFERENCING_PLAN_IDS: 'not-a-guid' }).setting,
+      'AUDIO_CONFERENCING_PLAN_IDS',
+    );
     assert.equal(errorOf({ ...base, GRAPH_CREDENTIAL: 'password' }).setting, 'GRAPH_CREDENTIAL');
   });
 
@@ -67,7 +70,8 @@ describe('config', () => {
     const sample = JSON.parse(readFileSync(join(root, 'local.settings.sample.json'), 'utf8')) as {
       Values: Record<string, string>;
     };
-    for (const s of SETTINGS) assert.ok(s.name in sample.Values, `${s.name} missing from local.settings.sample.json`);
+    for (const s of SETTINGS)
+      assert.ok(s.name in sample.Values, `${s.name} missing from local.settings.sample.json`);
     const c = loadConfig(sample.Values);
     assert.equal(c.graph.credential.kind, 'sandbox');
   });

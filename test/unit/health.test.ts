@@ -7,8 +7,13 @@ import { health } from '../../functions/health';
 
 describe('GET /api/health', () => {
   it('answers ok with the package version', async () => {
-    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-    const res = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext());
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const res = await health(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }),
+      new InvocationContext(),
+    );
     assert.equal(res.status, 200);
     assert.deepEqual(res.jsonBody, { status: 'ok', version: pkg.version });
   });
