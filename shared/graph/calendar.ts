@@ -1,0 +1,240 @@
+/**
+ * CalendarGateway over Graph's /users/{id}/events: future meetings the user organizes (single meetings, series
+ * with future occurrences, and those series' exceptions), one event, and the body+marker PATCH.
+ *
+ * Every request asks for UTC times (so "future" can be decided without a time-zone database), HTML bodies (the
+ * form the block tools and Outlook use) and immutable ids (stable across folder moves, so the ledger's ids stay
+ * valid): `Prefer: outlook.timezone="UTC", outlook.body-content-type="html", IdType="ImmutableId"`.
+ */
+import type { GraphClient } from './client';
+import { GraphContractError, GraphRequestError } from './errors';
+import { buildPath, odataString, segment } from './odata';
+import {
+  MARKER_PROPERTY_ID,
+  type CalendarGateway,
+  type ListMeetingsOptions,
+  type MeetingEvent,
+  type UpdateEventBody,
+} from './ports';
+import { EVENT_SELECT, markerEventSchema, parseGraph, patchedEventSchema } from './schemas';
+import { z } from 'zod';
+
+export const CALENDAR_PREFER =
+  'outlook.timezone="UTC", outlook.body-content-type="html", IdType="ImmutableId"';
+export const DEFAULT_PAGE_SIZE = 50;
+/** Default window for series occurrences and exceptions when the caller gives no horizon. */
+export const DEFAULT_HORIZON_MS = 5 * 366 * 24 * 3600 * 1000;
+
+const eventPage = z.object({
+  value: z.array(markerEventSchema),
+  '@odata.nextLink': z.string().min(1).optional(),
+});
+const probePage = z.object({
+  value: z.array(z.object({ id: z.string().min(1), isCancelled: z.boolean().nullable().optional() })),
+});
+
+/**
+ * Epoch ms of a Graph dateTime in UTC ("2026-12-01T09:00:00.0000000", 7 fractional digits, no zone suffix), or of
+ * an ISO string with Z/offset. NaN when unreadable.
+ */
+export function graphUtcToEpoch(dateTime: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:\d{2})?$/.exec(dateTime.trim());
+  if (!m) return NaN;
+  const ms = m[2] ? m[2].slice(0, 4).padEnd(4, '0') : '';
+  return Date.parse(`${m[1]}${ms}${m[3] ?? 'Z'}`);
+}
+
+/** The literal Graph's event filters compare start/dateTime with: UTC, seconds, no zone suffix. */
+export function filterDateTime(d: Date): string {
+  return d.toISOString().slice(0, 19);
+}
+
+/** The window parameters of /instances and /calendarView: ISO with Z. */
+function windowDateTime(d: Date): string {
+  return d.toISOString();
+}
+
+/** True when a series' recurrence range certainly ended before `now` (no request needed to know it). */
+export function seriesEndedBefore(event: Pick<MeetingEvent, 'recurrence'>, now: Date): boolean {
+  const range = event.recurrence?.range;
+  if (!range || range.type !== 'endDate' || !range.endDate) return false;
+  // endDate is a calendar date in the series' time zone: allow a day of slack for zones ahead of UTC.
+  const end = Date.parse(`${range.endDate}T00:00:00Z`);
+  return !Number.isNaN(end) && end + 2 * 24 * 3600 * 1000 < now.getTime();
+}
+
+export class GraphCalendarGateway implements CalendarGateway {
+  constructor(private readonly graph: GraphClient) {}
+
+  private eventQuery(): Record<string, string> {
+    return {
+      $select: EVENT_SELECT.join(','),
+      $expand: `singleValueExtendedProperties($filter=id eq ${odataString(MARKER_PROPERTY_ID)})`,
+    };
+  }
+
+  private async getPage(userId: string, path: string, operation: string) {
+    const res = await this.graph.send({
+      method: 'GET',
+      path,
+      mailbox: userId,
+      headers: { Prefer: CALENDAR_PREFER },
+      operation,
+    });
+    const page = parseGraph(eventPage, res.body, operation);
+    const next = page['@odata.nextLink'];
+    if (next !== undefined && !this.graph.isOwnLink(next)) {
+      throw new GraphContractError(operation, '@odata.nextLink', `not under ${this.graph.root}: ${next}`);
+    }
+    return { events: page.value, next };
+  }
+
+  async *listOrganizedFutureMeetings(
+    userId: string,
+    options: ListMeetingsOptions,
+  ): AsyncGenerator<MeetingEvent[]> {
+    const now = options.now;
+    const horizon = options.horizon ?? new Date(now.getTime() + DEFAULT_HORIZON_MS);
+    const top = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const nowMs = now.getTime();
+    const horizonMs = horizon.getTime();
+    const operation = `list events of ${userId}`;
+    const inWindow = (e: MeetingEvent) => {
+      const start = graphUtcToEpoch(e.start.dateTime);
+      if (Number.isNaN(start))
+        throw new GraphContractError(operation, 'start.dateTime', `unreadable "${e.start.dateTime}"`);
+      return start >= nowMs && start < horizonMs;
+    };
+
+    // /events returns single instances and series masters (never occurrences). Series masters carry the first
+    // occurrence's start, so they are all fetched and probed; singles are filtered on start at Graph.
+    let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
+      ...this.eventQuery(),
+      $filter: `isOrganizer eq true and (start/dateTime ge ${odataString(filterDateTime(now))} or type eq 'seriesMaster')`,
+      $top: top,
+    });
+    while (path !== undefined) {
+      const page: { events: MeetingEvent[]; next: string | undefined } = await this.getPage(
+        userId,
+        path,
+        operation,
+      );
+      path = page.next;
+      const singles = page.events.filter((e) => e.isOrganizer && e.type === 'singleInstance' && inWindow(e));
+      const candidates = page.events.filter(
+        (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
+      );
+      // Probes run concurrently; the mailbox limiter keeps them within 4 in flight.
+      const alive = await Promise.all(candidates.map((m) => this.hasOccurrence(userId, m.id, now, horizon)));
+      const masters = candidates.filter((_, i) => alive[i]);
+      const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
+      if (kept.length > 0) yield kept;
+      for (const master of masters) {
+        yield* this.exceptionsOf(userId, master.id, now, horizon, top, inWindow);
+      }
+    }
+  }
+
+  /** Whether the series has at least one (not cancelled) occurrence in [now, horizon). */
+  private async hasOccurrence(userId: string, masterId: string, now: Date, horizon: Date): Promise<boolean> {
+    const operation = `probe occurrences of ${masterId}`;
+    const res = await this.graph.send({
+      method: 'GET',
+      path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
+        startDateTime: windowDateTime(now),
+        endDateTime: windowDateTime(horizon),
+        $select: 'id,isCancelled',
+        $top: 10,
+      }),
+      mailbox: userId,
+      headers: { Prefer: CALENDAR_PREFER },
+      operation,
+    });
+    return parseGraph(probePage, res.body, operation).value.some((o) => o.isCancelled !== true);
+  }
+
+  private async *exceptionsOf(
+    userId: string,
+    masterId: string,
+    now: Date,
+    horizon: Date,
+    top: number,
+    inWindow: (e: MeetingEvent) => boolean,
+  ): AsyncGenerator<MeetingEvent[]> {
+    const operation = `list exceptions of ${masterId}`;
+    let path: string | undefined = buildPath(
+      `/users/${segment(userId)}/events/${segment(masterId)}/instances`,
+      {
+        startDateTime: windowDateTime(now),
+        endDateTime: windowDateTime(horizon),
+        ...this.eventQuery(),
+        $filter: "type eq 'exception'",
+        $top: top,
+      },
+    );
+    while (path !== undefined) {
+      const page: { events: MeetingEvent[]; next: string | undefined } = await this.getPage(
+        userId,
+        path,
+        operation,
+      );
+      path = page.next;
+      const kept = page.events.filter((e) => e.type === 'exception' && e.isOrganizer && inWindow(e));
+      if (kept.length > 0) yield kept;
+    }
+  }
+
+  async getEvent(userId: string, eventId: string): Promise<MeetingEvent | null> {
+    const operation = `get event ${eventId}`;
+    try {
+      const res = await this.graph.send({
+        method: 'GET',
+        path: buildPath(`/users/${segment(userId)}/events/${segment(eventId)}`, this.eventQuery()),
+        mailbox: userId,
+        headers: { Prefer: CALENDAR_PREFER },
+        operation,
+      });
+      return parseGraph(markerEventSchema, res.body, operation);
+    } catch (e) {
+      if (e instanceof GraphRequestError && e.status === 404) return null;
+      throw e;
+    }
+  }
+
+  async updateEventBody(
+    userId: string,
+    eventId: string,
+    update: UpdateEventBody,
+  ): Promise<{ changeKey: string | null }> {
+    const operation = `update event ${eventId}`;
+    let res;
+    try {
+      res = await this.graph.send({
+        method: 'PATCH',
+        path: `/users/${segment(userId)}/events/${segment(eventId)}`,
+        mailbox: userId,
+        headers: { Prefer: CALENDAR_PREFER },
+        body: {
+          body: { contentType: update.body.contentType, content: update.body.content },
+          singleValueExtendedProperties: [{ id: MARKER_PROPERTY_ID, value: update.marker }],
+        },
+        operation,
+        // Not blindly re-sent: a PATCH that reached Exchange but whose answer was lost would send attendees a
+        // second update. Throttling answers (429/503) are still retried; they were not processed.
+        idempotent: false,
+      });
+    } catch (e) {
+      // Ambiguous failure (the request may have been applied): read back; our marker there means it was.
+      if (e instanceof GraphRequestError && (e.status === 0 || e.status === 502 || e.status === 504)) {
+        const now = await this.getEvent(userId, eventId);
+        if (now !== null && now.marker === update.marker) {
+          return { changeKey: now.changeKey };
+        }
+      }
+      throw e;
+    }
+    // Graph answers 200 with the event; tolerate 204 from proxies that strip it.
+    if (res.status === 204 || res.body === undefined) return { changeKey: null };
+    return { changeKey: parseGraph(patchedEventSchema, res.body, operation).changeKey };
+  }
+}

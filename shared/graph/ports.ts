@@ -1,0 +1,241 @@
+/**
+ * The Microsoft Graph ports the services depend on. Implementations: directory.ts, calendar.ts,
+ * online-meetings.ts, subscriptions.ts (created together by `createGraphGateways` in index.ts). Tests and the
+ * local host may substitute their own. Shapes extend @microsoft/microsoft-graph-types, narrowed to what the
+ * gateways guarantee after validation.
+ *
+ * Errors: every method may throw GraphRequestError (HTTP or network failure after retries; `retryAfterMs` tells a
+ * queue worker when to try again) or GraphContractError (Graph answered with a shape the service cannot rely on).
+ */
+import type * as MG from '@microsoft/microsoft-graph-types';
+
+/** GUID of the property set of our idempotency marker (generated once for this project; never change it). */
+export const MARKER_PROPERTY_SET_GUID = 'adcd85d0-e2c0-418f-8aac-ddf47459ef67';
+/** Single-value extended property holding the fingerprint of the meeting block we last wrote into an event. */
+export const MARKER_PROPERTY_ID = `String {${MARKER_PROPERTY_SET_GUID}} Name MmsMigrationFingerprint`;
+
+// ---------------------------------------------------------------------------------------------- directory
+
+export interface AssignedLicense extends MG.AssignedLicense {
+  skuId: string;
+  disabledPlans: string[];
+}
+
+export interface AssignedPlan extends MG.AssignedPlan {
+  servicePlanId: string;
+  /** Enabled | Warning | Suspended | LockedOut | Deleted */
+  capabilityStatus: string;
+  service: string | null;
+  assignedDateTime: string | null;
+}
+
+export interface DirectoryUser extends MG.User {
+  id: string;
+  userPrincipalName: string;
+  displayName: string | null;
+  mail: string | null;
+  /** BCP-47, e.g. "fr-FR". */
+  preferredLanguage: string | null;
+  assignedLicenses: AssignedLicense[];
+  assignedPlans: AssignedPlan[];
+  accountEnabled: boolean | null;
+}
+
+export type MailboxLocation = 'exchangeOnline' | 'onPremises' | 'notFound';
+
+export type MailboxCheck =
+  | {
+      location: 'exchangeOnline';
+      /** mailboxSettings.timeZone (Windows or IANA name), null when unset. */
+      timeZone: string | null;
+      /** mailboxSettings.language.locale, e.g. "de-DE", null when unset. */
+      language: string | null;
+    }
+  /** Graph cannot reach the mailbox (MailboxNotEnabledForRESTAPI): on-premises, or hosted elsewhere, or none. */
+  | { location: 'onPremises'; code: string; message: string }
+  | { location: 'notFound' };
+
+/** One user in a delta page: the changed properties that were selected (all of them on a full sync). */
+export interface DeltaUser extends MG.User {
+  id: string;
+  /** Present when the user left the scope: `changed` = soft-deleted (restorable), `deleted` = gone for good. */
+  removed?: { reason: 'changed' | 'deleted' };
+  assignedLicenses?: AssignedLicense[];
+  assignedPlans?: AssignedPlan[];
+}
+
+export type DeltaItem =
+  /** Graph forgot our sync state (syncStateNotFound / resyncRequired): what follows is a full sync from scratch,
+   * so the caller should treat users it does not see again as unchanged-but-unknown, not as deleted. */
+  | { kind: 'restart'; reason: string }
+  /** One page of changes; the last page carries the new deltaLink to persist. */
+  | { kind: 'page'; users: DeltaUser[]; deltaLink?: string };
+
+export interface DeltaOptions {
+  /** The deltaLink saved from the previous round; absent = initial full sync. */
+  deltaLink?: string;
+  /** Properties to track (used on the initial request only; the deltaLink remembers them). */
+  select: readonly string[];
+}
+
+export interface DirectoryGateway {
+  /** A user by object id or UPN; null when no such user exists. */
+  getUser(idOrUpn: string): Promise<DirectoryUser | null>;
+  /** Where the user's mailbox is, with its time zone and language when it is in Exchange Online. */
+  checkMailbox(userId: string): Promise<MailboxCheck>;
+  /** Users changed since `deltaLink` (everyone when absent), page by page. */
+  delta(options: DeltaOptions): AsyncIterable<DeltaItem>;
+}
+
+// ---------------------------------------------------------------------------------------------- calendar
+
+export type BodyContentType = 'html' | 'text';
+
+export interface EventBody extends MG.ItemBody {
+  contentType: BodyContentType;
+  content: string;
+}
+
+export interface UtcDateTime extends MG.DateTimeTimeZone {
+  /** As Graph sends it, e.g. "2026-12-01T09:00:00.0000000" (UTC: the gateway asks Graph for UTC). */
+  dateTime: string;
+  timeZone: string;
+}
+
+/** Everything the migration needs to classify and update one meeting. */
+export interface MeetingEvent extends MG.Event {
+  /** Immutable id (the gateway asks Graph for ImmutableId), stable across folder moves. */
+  id: string;
+  type: 'singleInstance' | 'occurrence' | 'exception' | 'seriesMaster';
+  /** For an exception: its series master. */
+  seriesMasterId: string | null;
+  subject: string;
+  body: EventBody;
+  start: UtcDateTime;
+  end: UtcDateTime;
+  /** For an exception: the start of the occurrence it replaces (ISO, UTC). */
+  originalStart: string | null;
+  originalStartTimeZone: string | null;
+  recurrence: MG.PatternedRecurrence | null;
+  isOrganizer: boolean;
+  isCancelled: boolean;
+  isOnlineMeeting: boolean;
+  onlineMeetingProvider: MG.OnlineMeetingProviderType | null;
+  onlineMeeting: { joinUrl: string | null; conferenceId: string | null } | null;
+  /** Number of attendees, organizer not included (Graph's attendees list leaves the organizer out). */
+  attendeeCount: number;
+  iCalUId: string | null;
+  changeKey: string | null;
+  /** Value of MARKER_PROPERTY_ID on this event, null when never written. */
+  marker: string | null;
+}
+
+export interface ListMeetingsOptions {
+  /** "Future" means starting at or after this instant. */
+  now: Date;
+  /** Window end for series occurrences and exceptions, and upper bound for single meetings. Default: now + 5 years. */
+  horizon?: Date;
+  /** Page size ($top); default 50. */
+  pageSize?: number;
+}
+
+export interface UpdateEventBody {
+  body: EventBody;
+  /** Fingerprint of the block written; stored in MARKER_PROPERTY_ID in the same PATCH. */
+  marker: string;
+}
+
+export interface CalendarGateway {
+  /**
+   * The user's future meetings they organize, one page at a time: single meetings starting at or after `now`,
+   * series masters with at least one occurrence in [now, horizon), and, after the page holding a master, that
+   * series' exceptions in the same window (each carries its own body). Memory is bounded by a page.
+   */
+  listOrganizedFutureMeetings(userId: string, options: ListMeetingsOptions): AsyncGenerator<MeetingEvent[]>;
+  /** One event with the same fields; null when it no longer exists. */
+  getEvent(userId: string, eventId: string): Promise<MeetingEvent | null>;
+  /**
+   * PATCHes body and marker in one request. For the organizer's copy Graph sends the update to attendees.
+   * Returns the event's new changeKey (Graph answers 200 with the event).
+   */
+  updateEventBody(
+    userId: string,
+    eventId: string,
+    update: UpdateEventBody,
+  ): Promise<{ changeKey: string | null }>;
+}
+
+// ---------------------------------------------------------------------------------------------- online meetings
+
+export interface TeamsMeeting {
+  id: string;
+  joinWebUrl: string;
+  /** Audio-conferencing conference id (dial-in), when the organizer has Audio Conferencing. */
+  conferenceId: string | null;
+  tollNumbers: string[];
+  tollFreeNumbers: string[];
+  /** "Find a local number" page. */
+  dialinUrl: string | null;
+  /** Meeting id and passcode for joining from the Teams app. */
+  joinMeetingId: string | null;
+  passcode: string | null;
+  /** Graph's ready-made invitation (`data:text/html,...`), localised by Accept-Language; null when absent. */
+  joinInformation: string | null;
+}
+
+export interface CreateTeamsMeeting {
+  subject: string;
+  start: Date;
+  end: Date;
+  /** When given, POST /onlineMeetings/createOrGet is used: the same externalId returns the same meeting, so
+   * retries never create duplicates. */
+  externalId?: string;
+}
+
+export interface OnlineMeetingsGateway {
+  createTeamsMeeting(userId: string, meeting: CreateTeamsMeeting): Promise<TeamsMeeting>;
+}
+
+// ---------------------------------------------------------------------------------------------- subscriptions
+
+export interface GraphSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl: string | null;
+  /** ISO-8601 UTC. */
+  expirationDateTime: string;
+  clientState: string | null;
+}
+
+export interface CreateSubscription {
+  /** Default "/users". */
+  resource?: string;
+  /** Default "updated,deleted" (the only change types users support). */
+  changeType?: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  clientState: string;
+  /** Requested expiry; clamped to Graph's maximum for the resource. Default: the maximum. */
+  expirationDateTime?: Date;
+}
+
+export interface SubscriptionsGateway {
+  create(request: CreateSubscription): Promise<GraphSubscription>;
+  /** Extends the expiry (clamped like create). Throws SubscriptionGoneError when Graph no longer has it. */
+  renew(subscriptionId: string, expirationDateTime?: Date): Promise<GraphSubscription>;
+  /** Answers a reauthorizationRequired lifecycle event. Throws SubscriptionGoneError when Graph no longer has it. */
+  reauthorize(subscriptionId: string): Promise<void>;
+  /** Deletes; an already-gone subscription is not an error. */
+  delete(subscriptionId: string): Promise<void>;
+  /** The app's subscriptions in this tenant. */
+  list(): Promise<GraphSubscription[]>;
+}
+
+export interface GraphGateways {
+  directory: DirectoryGateway;
+  calendar: CalendarGateway;
+  onlineMeetings: OnlineMeetingsGateway;
+  subscriptions: SubscriptionsGateway;
+}
