@@ -1,0 +1,40 @@
+/**
+ * Starts the sandbox tenant (dev/sandbox `startSandbox`) seeded with a generated demo tenant
+ * (dev/sandbox/generator `generateTenant`) for `npm start`.
+ */
+import { startSandbox } from '../sandbox';
+import { generateTenant } from '../sandbox/generator';
+
+export interface SandboxLink {
+  /** Graph root, e.g. https://127.0.0.1:PORT (Graph paths go under /v1.0). */
+  url: string;
+  /** Control API root (/_sandbox). */
+  controlUrl: string;
+  /** Bearer token the sandbox accepts. */
+  token: string;
+  port: number;
+  /** Users and events loaded. */
+  users: number;
+  events: number;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxTenant(options: {
+  port: number;
+  users: number;
+  meetings: number;
+  seed: number;
+  token: string;
+}): Promise<SandboxLink> {
+  const seed = generateTenant({ users: options.users, meetings: options.meetings, seed: options.seed });
+  const handle = await startSandbox({ port: options.port, seed, token: options.token });
+  return {
+    url: handle.url,
+    controlUrl: `${handle.url}/_sandbox`,
+    token: handle.token,
+    port: handle.port,
+    users: seed.users.length,
+    events: seed.events.length,
+    stop: () => handle.stop(),
+  };
+}
