@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface AzuriteHandle {
   /** Connection string for @azure/data-tables (TableClient.fromConnectionString(..., { allowInsecureConnection: true })). */
@@ -37,7 +38,9 @@ export async function startAzurite(
 ): Promise<AzuriteHandle> {
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const main = require.resolve('azurite/dist/src/table/main.js');
+  // azurite-child.js runs Azurite and exits when this process is gone, even after a SIGKILL.
   const args = [
+    join(__dirname, 'azurite-child.js'),
     main,
     '--tableHost',
     '127.0.0.1',
