@@ -17,6 +17,42 @@ export const seedAssignedPlan = z.object({
   servicePlanId: guid,
 });
 
+/** A phone number of an audio-conferencing bridge (a service number). */
+export const seedBridgeNumber = z.object({
+  /** E.164, e.g. +12065550123. */
+  number: z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 number'),
+  type: z.enum(['toll', 'tollFree']),
+  city: z.string(),
+  country: z.string(),
+  /** BCP-47 languages the number's prompts are in. */
+  languages: z.array(z.string()).default([]),
+});
+
+/** An audio-conferencing bridge, as the service stores it (Get-CsOnlineDialInConferencingBridge). */
+export const seedBridge = z.object({
+  id: guid,
+  name: z.string(),
+  isDefault: z.boolean().default(false),
+  /** The bridge's "find a local number" page. */
+  dialInUrl: z.string(),
+  defaultTollNumber: z.string(),
+  defaultTollFreeNumber: z.string().optional(),
+  numbers: z.array(seedBridgeNumber),
+});
+export type SeedBridge = z.infer<typeof seedBridge>;
+
+/** A user's dial-in settings (Get-CsOnlineDialInConferencingUser). */
+export const seedDialIn = z.object({
+  provider: z.enum(['Microsoft', 'ThirdParty']),
+  enabled: z.boolean(),
+  bridgeId: guid.optional(),
+  tollNumber: z.string().optional(),
+  tollFreeNumber: z.string().optional(),
+  conferenceId: z.string().regex(/^\d+$/, 'digits').optional(),
+  thirdPartyProviderName: z.string().optional(),
+});
+export type SeedDialIn = z.infer<typeof seedDialIn>;
+
 export const seedUser = z.object({
   id: guid,
   userPrincipalName: z.string().min(3),
@@ -38,6 +74,8 @@ export const seedUser = z.object({
   sandboxSipHoming: z.enum(['online', 'onPremises']).default('online'),
   /** SIP address (sip:user@domain). */
   sandboxSipAddress: z.string().optional(),
+  /** The user's dial-in (audio conferencing) settings, which the service keeps itself (Graph does not show them). */
+  sandboxDialIn: seedDialIn.optional(),
 });
 export type SeedUser = z.infer<typeof seedUser>;
 
@@ -142,6 +180,8 @@ export const tenantSeed = z.object({
   domain: z.string(),
   users: z.array(seedUser),
   events: z.array(seedEvent),
+  /** The tenant's audio-conferencing bridges (the local host loads them into Table Storage). */
+  bridges: z.array(seedBridge).default([]),
 });
 export type TenantSeed = z.infer<typeof tenantSeed>;
 export type TenantSeedInput = z.input<typeof tenantSeed>;

@@ -1,0 +1,99 @@
+/**
+ * The sandbox tenant: a Microsoft Graph v1.0 stand-in served over HTTPS on loopback with the dev-only certificate
+ * in dev/sandbox/certs. Graph is at `${handle.url}/v1.0`, the control API at `${handle.url}/_sandbox/`, and
+ * `handle.tenant` offers the same control operations in-process.
+ *
+ *   const sandbox = await startSandbox({ seed });
+ *   // Graph SDK: Client.init({ baseUrl: sandbox.url, customHosts: new Set(['127.0.0.1']), authProvider: (done) => done(null, sandbox.token) })
+ *   await sandbox.stop();
+ */
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { repoRoot } from './schema';
+import type { TenantSeedInput } from './seed';
+import { SandboxServer } from './server';
+import { SandboxTenant } from './tenant';
+
+export { SandboxTenant, SeedError } from './tenant';
+export type { TenantSeedInput } from './seed';
+
+export const DEFAULT_SANDBOX_TOKEN = 'sandbox-dev-token';
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** The bearer token Graph routes require. Default 'sandbox-dev-token'. */
+  token?: string;
+  seed?: TenantSeedInput;
+  /** How long the validation handshake waits for the subscriber's echo (Graph: 10 s). */
+  validationTimeoutMs?: number;
+  /** Delays between change-notification delivery attempts after a non-2xx answer. */
+  notificationRetryDelaysMs?: number[];
+}
+
+export interface SandboxHandle {
+  /** https://127.0.0.1:PORT — Graph v1.0 is at `${url}/v1.0`. */
+  url: string;
+  port: number;
+  token: string;
+  /** Programmatic control: the same operations as the control API. */
+  tenant: SandboxTenant;
+  stop(): Promise<void>;
+}
+
+/** Paths of the dev-only TLS certificate and key (read from the source tree). */
+export function sandboxCertificatePaths(): { cert: string; key: string } {
+  const dir = join(repoRoot(__dirname), 'dev', 'sandbox', 'certs');
+  return { cert: join(dir, 'sandbox-dev-only.crt'), key: join(dir, 'sandbox-dev-only.key') };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
+  const tenant = new SandboxTenant({
+    ...(options.validationTimeoutMs !== undefined
+      ? { validationTimeoutMs: options.validationTimeoutMs }
+      : {}),
+    ...(options.notificationRetryDelaysMs
+      ? { notificationRetryDelaysMs: options.notificationRetryDelaysMs }
+      : {}),
+  });
+  tenant.load(
+    options.seed ?? {
+      tenantId: '00000000-0000-0000-0000-000000000000',
+      domain: 'sandbox.onmicrosoft.com',
+      users: [],
+      events: [],
+    },
+  );
+  const token = options.token ?? DEFAULT_SANDBOX_TOKEN;
+  const app = new SandboxServer(tenant, token);
+  const paths = sandboxCertificatePaths();
+  const server = createServer({ cert: readFileSync(paths.cert), key: readFileSync(paths.key) }, app.listener);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  app.baseUrl = url;
+  return {
+    url,
+    port,
+    token,
+    tenant,
+    stop: async () => {
+      tenant.subscriptions.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

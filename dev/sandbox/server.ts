@@ -1,0 +1,204 @@
+/**
+ * The sandbox's HTTPS front: `/v1.0/...` goes through the Graph pipeline (bearer token, per-mailbox
+ * concurrency and request budget, latency, fault injection, route, Graph error shape, request log);
+ * `/_sandbox/...` is the control API (no token: a loopback dev tool).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { handleBatch } from './batch';
+import { calendarRoutes } from './calendar';
+import { controlRouter } from './control';
+import {
+  errorResponse,
+  GraphError,
+  JSON_CONTENT_TYPE,
+  newRequestId,
+  type SandboxRequest,
+  type SandboxResponse,
+} from './http';
+import { onlineMeetingRoutes } from './online-meetings';
+import { Router, type RouteContext } from './router';
+import { subscriptionRoutes } from './subscriptions';
+import type { SandboxTenant } from './tenant';
+import { userRoutes } from './users';
+
+const graphRouter = new Router().add(
+  ...userRoutes,
+  ...calendarRoutes,
+  ...subscriptionRoutes,
+  ...onlineMeetingRoutes,
+);
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class SandboxServer {
+  baseUrl = '';
+
+  constructor(
+    readonly tenant: SandboxTenant,
+    readonly token: string,
+  ) {}
+
+  /** One Graph request through the whole pipeline (also used for each request of a $batch). */
+  async graph(req: SandboxRequest): Promise<SandboxResponse> {
+    const requestId = newRequestId();
+    const clientRequestId = req.headers['client-request-id'] ?? requestId;
+    let mailbox: string | null = null;
+    let concurrency = 0;
+    let res: SandboxResponse;
+    try {
+      const auth = req.headers.authorization ?? '';
+      if (!auth) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
+      const m = /^Bearer\s+(.+)$/i.exec(auth);
+      if (!m || m[1] !== this.token) {
+        throw new GraphError(
+          401,
+          'InvalidAuthenticationToken',
+          'Access token validation failure. Invalid audience.',
+        );
+      }
+      if (req.segments.length === 1 && req.segments[0] === '$batch') {
+        if (req.method !== 'POST') throw new GraphError(405, 'BadRequest', 'Only POST is allowed on $batch.');
+        if (req.batchId) throw new GraphError(400, 'BadRequest', 'Nested $batch requests are not allowed.');
+        res = await handleBatch(req, (inner) => this.graph(inner));
+      } else {
+        const match = graphRouter.match(req.method, req.segments);
+        if (!match) {
+          throw new GraphError(
+            400,
+            'BadRequest',
+            `Resource not found for the segment '${req.segments[req.segments.length - 1] ?? ''}'.`,
+          );
+        }
+        if ('methodNotAllowed' in match) {
+          throw new GraphError(
+            405,
+            'BadRequest',
+            `The HTTP method '${req.method}' is not allowed for this resource.`,
+          );
+        }
+        const { route, params } = match;
+        const ctx: RouteContext = { req, params, tenant: this.tenant, baseUrl: this.baseUrl, requestId };
+        if (route.mailboxParam) mailbox = this.tenant.findUser(params[route.mailboxParam] ?? '')?.id ?? null;
+        const throttle = this.tenant.throttle;
+        concurrency = mailbox ? throttle.concurrency(mailbox) + 1 : 0;
+        const release = mailbox ? throttle.acquire(mailbox) : () => undefined;
+        try {
+          if (throttle.config.latencyMs > 0) await sleep(throttle.config.latencyMs);
+          const eventId = route.eventParam ? params[route.eventParam] : undefined;
+          const eventIds = eventId ? [eventId, eventId.replace(/_\d{8}T\d{6}Z$/, '')] : [];
+          throttle.injectFault(req.method, eventIds);
+          res = await route.handler(ctx);
+        } finally {
+          release();
+        }
+      }
+    } catch (err) {
+      if (err instanceof GraphError) {
+        res = errorResponse(err, requestId, clientRequestId);
+      } else {
+        console.error('[sandbox] internal error', err);
+        res = errorResponse(
+          new GraphError(
+            500,
+            'generalException',
+            `Sandbox internal error: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+          requestId,
+          clientRequestId,
+        );
+      }
+    }
+    res.headers['request-id'] = requestId;
+    res.headers['client-request-id'] = clientRequestId;
+    this.tenant.logRequest({
+      time: new Date().toISOString(),
+      method: req.method,
+      path: req.path + (req.query.size ? `?${req.query.toString()}` : ''),
+      mailbox,
+      status: res.status,
+      concurrency,
+      ...(req.batchId ? { batchId: req.batchId } : {}),
+    });
+    return res;
+  }
+
+  /** The node:https request listener. */
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+      this.route(req, body).then(
+        (out) => write(res, out),
+        (err: unknown) => {
+          console.error('[sandbox] unexpected', err);
+          write(res, {
+            status: 500,
+            headers: {},
+            json: { error: { code: 'generalException', message: String(err) } },
+          });
+        },
+      );
+    });
+    req.on('error', () => res.destroy());
+  };
+
+  private async route(req: IncomingMessage, body: string | undefined): Promise<SandboxResponse> {
+    const url = new URL(req.url ?? '/', 'https://sandbox.invalid');
+    let segments: string[];
+    try {
+      segments = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return { status: 400, headers: {}, json: { error: { code: 'BadRequest', message: 'Malformed URL.' } } };
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    const [first, ...rest] = segments;
+    if (first === 'v1.0') {
+      return this.graph({
+        method,
+        path: '/' + rest.join('/'),
+        segments: rest,
+        query: url.searchParams,
+        headers,
+        body,
+      });
+    }
+    if (first === '_sandbox') {
+      return controlRouter(this.tenant, {
+        method,
+        path: '/' + rest.join('/'),
+        segments: rest,
+        query: url.searchParams,
+        headers,
+        body,
+      });
+    }
+    const rid = newRequestId();
+    if (first === 'beta') {
+      return errorResponse(
+        new GraphError(400, 'BadRequest', 'This sandbox implements Microsoft Graph v1.0 only.'),
+        rid,
+        rid,
+      );
+    }
+    return errorResponse(new GraphError(400, 'BadRequest', 'Invalid version: use /v1.0/.'), rid, rid);
+  }
+}
+
+function write(res: ServerResponse, out: SandboxResponse): void {
+  const headers: Record<string, string> = { ...out.headers };
+  let payload: string | undefined;
+  if (out.json !== undefined) {
+    payload = JSON.stringify(out.json);
+    headers['Content-Type'] ??= JSON_CONTENT_TYPE;
+  } else if (out.text !== undefined) {
+    payload = out.text;
+    headers['Content-Type'] ??= 'text/plain; charset=utf-8';
+  }
+  res.writeHead(out.status, headers);
+  res.end(out.status === 204 ? undefined : payload);
+}
