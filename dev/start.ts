@@ -24,6 +24,9 @@ import { freePort, startAzurite, type AzuriteHandle } from './azurite';
 import type { ReadyMessage } from './host/main';
 import { DEFAULT_FUNCTION_KEY, DEFAULT_PORT, REPO_ROOT } from './host/host';
 import { startSandboxTenant, type SandboxLink } from './host/sandbox-link';
+import { loadLocalData } from './local-data';
+import { loadConfig } from '../shared/config';
+import { createRepositories } from '../shared/storage/repositories';
 
 const DEFAULT_SANDBOX_TOKEN = 'sandbox-dev-token';
 const DEFAULT_MIGRATION_DELAY_SECONDS = '5';
@@ -214,6 +217,17 @@ async function main(): Promise<void> {
       env.GRAPH_BASE_URL = sandbox.url;
       env.GRAPH_CREDENTIAL = 'sandbox';
       env.GRAPH_SANDBOX_TOKEN = sandbox.token;
+    }
+    if (sandbox) {
+      // The sandbox tenant's bridges and users' dial-in profiles, which the service keeps in Table Storage.
+      const tables = loadConfig({ ...env, QUEUE_TRANSPORT: 'embedded' });
+      const loaded = await loadLocalData(createRepositories(tables), sandbox.seed, {
+        audioConferencingPlanIds: tables.audioConferencingPlanIds,
+        now: new Date(),
+      });
+      console.log(
+        `Loaded ${loaded.profiles} user profiles and ${loaded.bridges} bridges into Table Storage.`,
+      );
     }
     env.NOTIFICATION_URL = `${apiUrl}/api/notifications`;
     if (!nonEmpty(env.GRAPH_CLIENT_STATE)) env.GRAPH_CLIENT_STATE = randomBytes(24).toString('base64url');

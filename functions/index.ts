@@ -1,2 +1,15 @@
 // Entry point the Functions host loads (package.json "main"): importing a file runs its app.* registrations.
 import './health';
+import './migrations';
+import './migration-status';
+import './migration-meetings';
+import './migrate-user';
+import './notifications';
+import './notifications-lifecycle';
+import './process-directory-changes';
+import './renew-subscriptions';
+import './settings-migration';
+import './settings-dial-in';
+import './user-dial-in';
+import './bridges';
+import './teams-upgrade';

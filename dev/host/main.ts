@@ -53,7 +53,13 @@ async function main(): Promise<void> {
   }
 
   const logger = consoleLogger();
-  const queue: QueueHandle = createProcessQueue({ queue: queueConfig });
+  // MMS_QUEUE_DELIVER_TWICE=1: the embedded queue delivers every completed message once more (fault mode for
+  // end-to-end tests of idempotency; see shared/queue/embedded.ts).
+  const deliverTwice = process.env.MMS_QUEUE_DELIVER_TWICE === '1';
+  const queue: QueueHandle = createProcessQueue(
+    { queue: queueConfig },
+    deliverTwice ? { deliverTwice: true } : undefined,
+  );
 
   const running: { host?: FunctionHost } = {};
   let stopping: Promise<void> | undefined;

@@ -2,7 +2,7 @@
  * Starts the sandbox tenant (dev/sandbox `startSandbox`) seeded with a generated demo tenant
  * (dev/sandbox/generator `generateTenant`) for `npm start`.
  */
-import { startSandbox } from '../sandbox';
+import { startSandbox, type TenantSeedInput } from '../sandbox';
 import { generateTenant } from '../sandbox/generator';
 
 export interface SandboxLink {
@@ -16,6 +16,8 @@ export interface SandboxLink {
   /** Users and events loaded. */
   users: number;
   events: number;
+  /** The generated tenant (dev/local-data.ts loads its bridges and dial-in profiles into Table Storage). */
+  seed: TenantSeedInput;
   stop(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ export async function startSandboxTenant(options: {
     port: handle.port,
     users: seed.users.length,
     events: seed.events.length,
+    seed,
     stop: () => handle.stop(),
   };
 }

@@ -97,7 +97,7 @@ const TEAMS_JOIN_PREFIX =
  * <meet|join|…lync…>.<domain>/[meet/]<user>/<id>, or any host with a /meet/<user>/<id> path (Lync's simple URL).
  */
 const SKYPE_JOIN_PREFIX =
-  /^https?:\/\/(?:meet\.lync\.com\/[^\s"'<>/?#]+\/[^\s"'<>/?#]+\/[a-z0-9]|(?:meet|join|[a-z0-9-]*lync[a-z0-9-]*)\.[a-z0-9.-]+\/(?:meet\/)?[^\s"'<>/?#.]+\/[a-z0-9]|[a-z0-9.-]+(?::\d+)?\/(?:[^\s"'<>/?#]+\/)?meet\/[^\s"'<>/?#]+\/[a-z0-9])/i;
+  /^https?:\/\/(?:meet\.lync\.com\/[^\s"'<>/?#]+\/[^\s"'<>/?#]+\/[a-z0-9]|(?:meet|join|[a-z0-9-]*lync[a-z0-9-]*)\.[a-z0-9.-]+\/(?:meet\/)?[^\s"'<>/?#]+\/[a-z0-9]|[a-z0-9.-]+(?::\d+)?\/(?:[^\s"'<>/?#]+\/)?meet\/[^\s"'<>/?#]+\/[a-z0-9])/i;
 const LINK_WINDOW = 200;
 const MAX_URL_LENGTH = 8192;
 

@@ -34,6 +34,8 @@ export const migrateUserBody = z.object({
   sourceMeetingType: z.enum(MEETING_TYPES.source),
   targetMeetingType: z.enum(MEETING_TYPES.target),
   requestedAt: isoTimestamp,
+  /** Which attempt of the run this message starts (0 = first; retries count up). Absent means 0. */
+  retryCount: z.number().int().min(0).max(1000).optional(),
 });
 
 /** Every body kind of the meeting-migrations queue. Extend here. */

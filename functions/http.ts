@@ -1,0 +1,106 @@
+/**
+ * Small helpers the HTTP functions share (not a function itself): read and validate a JSON body or the query
+ * string with a zod schema, and answer errors as `{ error: { code, message } }` with their 4xx status.
+ *
+ *   export const handler = httpHandler(async (request) => {
+ *     const body = await readJsonBody(request, schema);
+ *     return { status: 202, jsonBody: ... };
+ *   });
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { badRequest, invalidJson, isServiceError, type ServiceError } from '../shared/services/errors';
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+/** The first zod issue as a 400 naming the parameter (`prefix` + the issue's path, or the unknown key). */
+export function issueToError(error: z.ZodError, prefix: string | undefined, fallback: string): ServiceError {
+  const issue = error.issues[0];
+  if (!issue) return badRequest(fallback, 'is invalid');
+  const path = issue.path.map((p) => String(p));
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const name = [...(prefix ? [prefix] : []), ...path, key].join('.');
+    return badRequest(name, 'is not a known parameter');
+  }
+  const name = [...(prefix ? [prefix] : []), ...path].join('.') || fallback;
+  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+  return badRequest(name, missing ? 'is required' : issue.message);
+}
+
+/** The JSON body, checked with `schema`. 400 `invalidJson` or `invalidParameter` naming the field. */
+export async function readJsonBody<S extends z.ZodType>(
+  request: HttpRequest,
+  schema: S,
+): Promise<z.output<S>> {
+  const text = await request.text();
+  if (text.trim() === '') throw invalidJson('the body is empty; send a JSON object');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw invalidJson(e instanceof Error ? e.message : 'unparsable');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw badRequest('body', 'must be a JSON object');
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) throw issueToError(r.error, undefined, 'body');
+  return r.data;
+}
+
+/**
+ * The query string, checked with `schema` (an object of string fields). A parameter given twice → 400 naming
+ * it. Answers the parsed value.
+ */
+export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S): z.output<S> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of request.query) {
+    if (k === 'code') continue; // the function key, when passed as ?code=
+    if (Object.hasOwn(raw, k)) throw badRequest(k, 'is given more than once; give it once');
+    raw[k] = v;
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) throw issueToError(r.error, undefined, 'query');
+  return r.data;
+}
+
+/** A route parameter (the host has already percent-decoded it). */
+export function routeParam(request: HttpRequest, name: string): string {
+  const v = request.params[name];
+  if (v === undefined || v.trim() === '') throw badRequest(name, 'is required in the route');
+  return v;
+}
+
+export function errorResponse(e: unknown, context: InvocationContext): HttpResponseInit {
+  if (isServiceError(e)) {
+    const body: ErrorBody = { error: { code: e.code, message: e.message } };
+    const headers: Record<string, string> = {};
+    if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
+    if (e.httpStatus >= 500) context.warn(`${e.code}: ${e.message}`, e.cause);
+    return { status: e.httpStatus, jsonBody: body, headers };
+  }
+  context.error('Unexpected error', e);
+  const body: ErrorBody = {
+    error: {
+      code: 'internalError',
+      message: `Unexpected error; see the function logs for invocation ${context.invocationId}.`,
+    },
+  };
+  return { status: 500, jsonBody: body };
+}
+
+/** Wraps a handler so that ServiceErrors (and any other error) answer with the error shape. */
+export function httpHandler(
+  fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (request, context) => {
+    try {
+      return await fn(request, context);
+    } catch (e) {
+      return errorResponse(e, context);
+    }
+  };
+}

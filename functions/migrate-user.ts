@@ -1,0 +1,46 @@
+import { app, type InvocationContext } from '@azure/functions';
+import type { ReceivedMessage } from '../shared/queue/port';
+import { QUEUES, SERVICE_BUS_CONNECTION } from '../shared/queue/port';
+import { getInfrastructure } from '../shared/services/infrastructure';
+import { handleMigrationMessage, MIGRATION_QUEUE_MAX_DELIVERY } from '../shared/services/migrate-user';
+
+/**
+ * meeting-migrations (Service Bus, one session per user): migrates one user's meetings (one run of their
+ * migration). Completes the message unless it should be redelivered (the service throws then).
+ */
+export async function migrateUser(message: unknown, context: InvocationContext): Promise<void> {
+  const meta = context.triggerMetadata ?? {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const received: ReceivedMessage = {
+    messageId: text(meta.messageId) ?? '',
+    body: message,
+    deliveryCount: typeof meta.deliveryCount === 'number' ? meta.deliveryCount : 1,
+    enqueuedTime: new Date(text(meta.enqueuedTimeUtc) ?? Date.now()),
+  };
+  const sessionId = text(meta.sessionId);
+  if (sessionId !== undefined) received.sessionId = sessionId;
+  const correlationId = text(meta.correlationId);
+  if (correlationId !== undefined) received.correlationId = correlationId;
+
+  const infra = getInfrastructure();
+  const outcome = await handleMigrationMessage(
+    {
+      repositories: infra.repositories,
+      graph: infra.graph,
+      queue: infra.queue,
+      clock: infra.clock,
+      config: infra.config,
+      log: (msg, data) => context.log(msg, data ?? {}),
+    },
+    received,
+    { maxDeliveryCount: MIGRATION_QUEUE_MAX_DELIVERY },
+  );
+  if (outcome.kind === 'invalid') context.error(`Invalid meeting-migrations message: ${outcome.reason}`);
+}
+
+app.serviceBusQueue('migrateUser', {
+  queueName: QUEUES.meetingMigrations,
+  connection: SERVICE_BUS_CONNECTION,
+  isSessionsEnabled: true,
+  handler: migrateUser,
+});

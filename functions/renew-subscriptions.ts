@@ -1,0 +1,32 @@
+/**
+ * renewSubscriptions (timer, every 6 hours, and at start-up so that a fresh deployment subscribes at once):
+ * keeps the Graph subscription on users alive (create, renew ahead of expiry, recreate when lost, delete
+ * duplicates) and queues a delta sweep as the safety net for lost notifications. See
+ * shared/services/subscriptions.ts.
+ */
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { ensureSubscriptions, subscriptionDeps } from '../shared/services/subscriptions';
+
+/** Six-field NCRONTAB: second 0, minute 0, every 6th hour (UTC). */
+export const RENEW_SCHEDULE = '0 0 */6 * * *';
+
+export async function renewSubscriptions(timer: Timer, context: InvocationContext): Promise<void> {
+  const report = await ensureSubscriptions(
+    subscriptionDeps(context),
+    timer.isPastDue ? 'timer (past due)' : 'timer',
+  );
+  const did = [
+    report.created ? `created ${report.created}` : null,
+    report.renewed ? `renewed ${report.renewed}` : null,
+    report.kept ? `kept ${report.kept}` : null,
+    report.deleted.length ? `deleted ${report.deleted.join(', ')}` : null,
+    report.sweepQueued ? 'delta sweep queued' : null,
+  ].filter((x) => x !== null);
+  context.info(`renewSubscriptions: ${did.join('; ') || 'nothing to do'}`);
+}
+
+app.timer('renewSubscriptions', {
+  schedule: RENEW_SCHEDULE,
+  runOnStartup: true,
+  handler: renewSubscriptions,
+});

@@ -1,0 +1,483 @@
+/**
+ * A user's dial-in (audio conferencing) settings through the admin API, as Set-CsOnlineDialInConferencingUser
+ * changes them (reference/mms-behaviour.md §5.3):
+ *
+ *   GET   /api/users/{identity}/dial-in   → the user's dial-in, numbers resolved against their bridge
+ *   PATCH /api/users/{identity}/dial-in   { enabled?, provider?, bridgeId?, tollNumber?, tollFreeNumber?,
+ *                                           conferenceId? | resetConferenceId? }
+ *
+ * PATCH rules:
+ * - `bridgeId` moves the user to another bridge; their default numbers become the new bridge's defaults unless
+ *   `tollNumber`/`tollFreeNumber` are given. Their conference id is kept when it is free on the new bridge and
+ *   replaced by a new one otherwise.
+ * - `tollNumber`/`tollFreeNumber`: a number of the user's (new) bridge of that type, written as E.164, +E.164 or
+ *   tel:+E.164 (stored +E.164); `null` means "the bridge's default".
+ * - `conferenceId`: digits (5–10, no leading zero, at most 2147483647: the cmdlet's Int32), unique on the
+ *   bridge (409 `conferenceIdInUse`). `resetConferenceId: true` picks a new unique one. Not both (400).
+ * - `provider: "Microsoft"` for a third-party user puts them on a bridge (`bridgeId` or the default bridge), with
+ *   its default numbers and a new conference id unless given. For a user whose dial-in stays with a third-party
+ *   provider, bridge, numbers and conference id are the provider's (409).
+ * - Enabling a Microsoft user who has no bridge yet puts them on the default bridge with a new conference id.
+ *
+ * The profile is changed with an etag-protected read-modify-write. Then every change that alters what an
+ * invitation shows is put to the trigger rules (`decideTrigger`), and ONE migration is requested per PATCH
+ * (admin-actions.ts `triggerMigration`), whatever the number of fields changed. A change of provider is the one
+ * change of its PATCH (the bridge, numbers and conference id it brings are part of it) and is judged against the
+ * user as they were: T3 (to Microsoft) needs automaticallyReplaceAcpProvider and the licence; to a third party
+ * never migrates.
+ */
+import { z } from 'zod';
+import type { DirectoryOrAdminChange } from '../domain/trigger-rules';
+import type { Bridge, DialInSettings, UserProfile } from '../storage/repositories';
+import {
+  adminActionDeps,
+  triggerMigration,
+  triggerUserOf,
+  type AdminActionDeps,
+  type JudgedChange,
+  type MigrationOutcomeView,
+} from './admin-actions';
+import { issueToError } from './admin-input';
+import { badRequest, conflict, notFound, ServiceError } from './errors';
+import { parseIdentity } from './request-migration';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Phone numbers and conference ids
+
+/** E.164: `+`, a country code that does not start with 0, 7 to 15 digits in all. */
+export const E164 = /^\+[1-9]\d{6,14}$/;
+export const PHONE_NUMBER_FORMS = 'an E.164 number: +14255550123, 14255550123 or tel:+14255550123';
+
+/**
+ * The +E.164 form of a number given as +E.164, E.164 (no plus) or tel:+E.164 / tel:E.164, as the dial-in cmdlets
+ * take it; null when it is none of them. No spaces, dashes or other separators.
+ */
+export function normalizePhoneNumber(input: string): string | null {
+  let v = input.trim();
+  if (/^tel:/i.test(v)) v = v.slice(4);
+  if (!v.startsWith('+')) v = `+${v}`;
+  return E164.test(v) ? v : null;
+}
+
+export const phoneNumberSchema = z.string({ error: `must be ${PHONE_NUMBER_FORMS}` }).transform((v, ctx) => {
+  const n = normalizePhoneNumber(v);
+  if (n === null) {
+    ctx.addIssue({ code: 'custom', message: `must be ${PHONE_NUMBER_FORMS}, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const CONFERENCE_ID_MIN_DIGITS = 5;
+export const CONFERENCE_ID_MAX_DIGITS = 10;
+/** The cmdlet's -ConferenceId is an Int32. */
+export const CONFERENCE_ID_MAX_VALUE = 2_147_483_647;
+/** Length of the ids `resetConferenceId` picks (Teams' current "Phone Conference ID: 987 654 321#"). */
+export const NEW_CONFERENCE_ID_DIGITS = 9;
+
+/** Why `id` is not a valid conference id, or null when it is. */
+export function conferenceIdProblem(id: string): string | null {
+  if (!/^\d+$/.test(id)) return `must be digits only, got ${JSON.stringify(id)}`;
+  if (id.length < CONFERENCE_ID_MIN_DIGITS || id.length > CONFERENCE_ID_MAX_DIGITS) {
+    return `must be ${CONFERENCE_ID_MIN_DIGITS} to ${CONFERENCE_ID_MAX_DIGITS} digits long, got ${id.length}`;
+  }
+  if (id.startsWith('0')) return 'must not start with 0';
+  if (Number(id) > CONFERENCE_ID_MAX_VALUE) return `must be at most ${CONFERENCE_ID_MAX_VALUE}`;
+  return null;
+}
+
+/** A conference id as a string of digits or a whole number (the cmdlet's Int32); answered as its digits. */
+export const conferenceIdSchema = z
+  .union([z.string(), z.number()], { error: 'must be a string of digits or a whole number' })
+  .transform((v, ctx) => {
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) {
+      ctx.addIssue({ code: 'custom', message: `must be a whole number, got ${v}` });
+      return z.NEVER;
+    }
+    const text = typeof v === 'number' ? String(v) : v.trim();
+    const problem = conferenceIdProblem(text);
+    if (problem !== null) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return text;
+  });
+
+/** A new conference id of NEW_CONFERENCE_ID_DIGITS digits (first digit 1–9) not in `taken`. */
+export function newConferenceId(
+  taken: ReadonlySet<string>,
+  randomInt: (min: number, max: number) => number,
+): string {
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const low = 10 ** (NEW_CONFERENCE_ID_DIGITS - 1);
+    const id = String(randomInt(low, 10 * low - 1));
+    if (!taken.has(id)) return id;
+  }
+  throw new Error('could not find a free conference id in 1000 attempts');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The PATCH body
+
+const guidField = z.guid({ error: 'must be a bridge id (a GUID)' });
+
+export const dialInPatchSchema = z
+  .strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }).optional(),
+    provider: z
+      .enum(['Microsoft', 'ThirdParty'], { error: 'must be "Microsoft" or "ThirdParty"' })
+      .optional(),
+    bridgeId: guidField.optional(),
+    tollNumber: phoneNumberSchema.nullable().optional(),
+    tollFreeNumber: phoneNumberSchema.nullable().optional(),
+    conferenceId: conferenceIdSchema.optional(),
+    resetConferenceId: z.boolean({ error: 'must be true or false' }).optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (b.conferenceId !== undefined && b.resetConferenceId === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resetConferenceId'],
+        message: 'cannot be combined with conferenceId: give a conference id or ask for a new one, not both',
+      });
+    }
+  });
+export type DialInPatch = z.output<typeof dialInPatchSchema>;
+
+/** Parses a PATCH body: an object naming at least one field; 400 naming the first bad field otherwise. */
+export function parseDialInPatch(body: unknown): DialInPatch {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('body', 'must be a JSON object');
+  }
+  if (Object.keys(body).length === 0) throw badRequest('body', 'names no dial-in setting to change');
+  const r = dialInPatchSchema.safeParse(body);
+  if (!r.success) throw issueToError(r.error.issues, body);
+  return r.data;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Applying a PATCH (pure)
+
+export interface DialInPatchContext {
+  /** The bridge the user is on after the patch (null for a third-party user). */
+  targetBridge: Bridge | null;
+  /** Conference ids other users hold on `targetBridge`. */
+  takenConferenceIds: ReadonlySet<string>;
+  randomInt: (min: number, max: number) => number;
+}
+
+export interface DialInPatchResult {
+  dialIn: DialInSettings;
+  /** The changes that alter what an invitation shows, each with the user it is judged against. */
+  changes: JudgedChange[];
+}
+
+function effectiveNumbers(
+  d: DialInSettings,
+  bridge: Pick<Bridge, 'defaultTollNumber' | 'defaultTollFreeNumber'> | null,
+): { toll: string | undefined; tollFree: string | undefined } {
+  return {
+    toll: d.tollNumber ?? bridge?.defaultTollNumber,
+    tollFree: d.tollFreeNumber ?? bridge?.defaultTollFreeNumber,
+  };
+}
+
+function checkNumberOnBridge(field: 'tollNumber' | 'tollFreeNumber', number: string, bridge: Bridge): void {
+  const wanted = field === 'tollNumber' ? 'toll' : 'tollFree';
+  const found = bridge.numbers.find((n) => n.number === number);
+  if (!found) {
+    throw badRequest(field, `${number} is not a number of bridge "${bridge.name}" (${bridge.id})`);
+  }
+  if (found.type !== wanted) {
+    throw badRequest(
+      field,
+      `${number} is a ${found.type === 'toll' ? 'toll' : 'toll-free'} number; ${field} must be a ${wanted === 'toll' ? 'toll' : 'toll-free'} number`,
+    );
+  }
+}
+
+const THIRD_PARTY_FIELDS = [
+  'bridgeId',
+  'tollNumber',
+  'tollFreeNumber',
+  'conferenceId',
+  'resetConferenceId',
+] as const;
+
+/**
+ * The user's dial-in after `patch`, and what changed. Throws ServiceError (400 bad number for the bridge, 409
+ * conference id in use or fields a third-party provider owns). `randomInt` picks new conference ids.
+ */
+export function applyDialInPatch(
+  profile: Pick<UserProfile, 'dialIn' | 'homing' | 'audioConferencing'>,
+  currentBridge: Bridge | null,
+  patch: DialInPatch,
+  ctx: DialInPatchContext,
+): DialInPatchResult {
+  const before = profile.dialIn;
+  const provider = patch.provider ?? before.provider;
+
+  if (provider === 'ThirdParty') {
+    const given = THIRD_PARTY_FIELDS.find((f) => patch[f] !== undefined && patch[f] !== false);
+    if (given !== undefined) {
+      throw new ServiceError(
+        'thirdPartyProvider',
+        409,
+        `Parameter "${given}": the user's dial-in comes from a third-party provider` +
+          `${before.thirdPartyProviderName ? ` (${before.thirdPartyProviderName})` : ''}; its bridge, numbers and ` +
+          'conference id are the provider\'s. Set provider to "Microsoft" to use a Microsoft bridge.',
+        given,
+      );
+    }
+    const dialIn: DialInSettings = { ...before, provider };
+    if (patch.enabled !== undefined) dialIn.enabled = patch.enabled;
+    return { dialIn, changes: diffDialIn(profile, dialIn, patch) };
+  }
+
+  const bridge = ctx.targetBridge;
+  const enabled = patch.enabled ?? before.enabled;
+  const dialIn: DialInSettings = { provider, enabled };
+  if (bridge === null) {
+    // A Microsoft user with no bridge (dial-in never set up) and no bridge in the tenant: keep what there is.
+    if (
+      patch.bridgeId !== undefined ||
+      patch.tollNumber != null ||
+      patch.tollFreeNumber != null ||
+      patch.conferenceId !== undefined ||
+      patch.resetConferenceId === true
+    ) {
+      throw conflict(
+        'The tenant has no audio-conferencing bridge: register one before assigning dial-in numbers.',
+      );
+    }
+    const kept: DialInSettings = { ...before, provider, enabled };
+    return { dialIn: kept, changes: diffDialIn(profile, kept, patch) };
+  }
+
+  // Onto a bridge the user was not on: a move, a first bridge, or a switch from a third-party provider.
+  const moving = before.provider !== 'Microsoft' || before.bridgeId !== bridge.id;
+  dialIn.bridgeId = bridge.id;
+
+  // Numbers: given ones must be on the bridge; a move (or a first bridge) takes the bridge's defaults.
+  for (const field of ['tollNumber', 'tollFreeNumber'] as const) {
+    const given = patch[field];
+    if (given === null) continue; // the bridge's default
+    if (given !== undefined) {
+      checkNumberOnBridge(field, given, bridge);
+      dialIn[field] = given;
+    } else if (!moving && before[field] !== undefined) {
+      dialIn[field] = before[field];
+    } else if (moving) {
+      const def = field === 'tollNumber' ? bridge.defaultTollNumber : bridge.defaultTollFreeNumber;
+      if (def !== undefined) dialIn[field] = def;
+    }
+  }
+
+  // Conference id.
+  if (patch.conferenceId !== undefined) {
+    if (ctx.takenConferenceIds.has(patch.conferenceId)) {
+      throw new ServiceError(
+        'conferenceIdInUse',
+        409,
+        `Parameter "conferenceId": ${patch.conferenceId} is already used by another user on bridge "${bridge.name}"; choose another or set resetConferenceId.`,
+        'conferenceId',
+      );
+    }
+    dialIn.conferenceId = patch.conferenceId;
+  } else if (
+    patch.resetConferenceId === true ||
+    before.conferenceId === undefined ||
+    before.provider !== 'Microsoft' ||
+    (moving && ctx.takenConferenceIds.has(before.conferenceId))
+  ) {
+    dialIn.conferenceId = newConferenceId(
+      new Set([
+        ...ctx.takenConferenceIds,
+        ...(before.conferenceId !== undefined ? [before.conferenceId] : []),
+      ]),
+      ctx.randomInt,
+    );
+  } else {
+    dialIn.conferenceId = before.conferenceId;
+  }
+
+  // (A third-party provider's name is dropped: the user is on Microsoft now.)
+  return { dialIn, changes: diffDialIn(profile, dialIn, patch, currentBridge, bridge) };
+}
+
+/**
+ * The invitation-altering changes from `before` to `after`, in the order the request names its trigger by.
+ * Bridges resolve numbers left to the bridge's default.
+ */
+export function diffDialIn(
+  profile: Pick<UserProfile, 'dialIn' | 'homing' | 'audioConferencing'>,
+  after: DialInSettings,
+  patch: Pick<DialInPatch, 'resetConferenceId'>,
+  beforeBridge: Bridge | null = null,
+  afterBridge: Bridge | null = null,
+): JudgedChange[] {
+  const before = profile.dialIn;
+  const userBefore = triggerUserOf(profile);
+  const userAfter = { ...userBefore, provider: after.provider };
+  const out: JudgedChange[] = [];
+  const add = (change: DirectoryOrAdminChange, user = userAfter) => out.push({ change, user });
+
+  if (before.provider !== after.provider) {
+    // A switch of provider brings its own bridge, numbers and conference id: it is the one change, judged
+    // against the user as they were (so T3's gate cannot be side-stepped by the bridge it assigns).
+    add(
+      { kind: after.provider === 'Microsoft' ? 'providerChangedToMicrosoft' : 'providerChangedToThirdParty' },
+      userBefore,
+    );
+    return out;
+  }
+  if (before.enabled !== after.enabled) add({ kind: after.enabled ? 'dialInEnabled' : 'dialInDisabled' });
+  const bridgeChanged = (before.bridgeId ?? null) !== (after.bridgeId ?? null);
+  if (bridgeChanged) add({ kind: 'bridgeChanged' });
+  if (patch.resetConferenceId === true) add({ kind: 'conferenceIdReset' });
+  else if ((before.conferenceId ?? null) !== (after.conferenceId ?? null))
+    add({ kind: 'conferenceIdChanged' });
+  if (!bridgeChanged) {
+    const a = effectiveNumbers(before, beforeBridge);
+    const b = effectiveNumbers(after, afterBridge);
+    if (a.toll !== b.toll || a.tollFree !== b.tollFree) add({ kind: 'defaultNumberChanged' });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Views
+
+export interface DialInView {
+  userId: string;
+  userPrincipalName: string;
+  provider: 'Microsoft' | 'ThirdParty';
+  enabled: boolean;
+  bridgeId: string | null;
+  bridgeName: string | null;
+  /** The default toll number invitations show (the bridge's default when the user has none of their own). */
+  tollNumber: string | null;
+  tollFreeNumber: string | null;
+  conferenceId: string | null;
+  thirdPartyProviderName: string | null;
+}
+
+export function dialInView(
+  profile: Pick<UserProfile, 'userId' | 'userPrincipalName' | 'dialIn'>,
+  bridge: Bridge | null,
+): DialInView {
+  const d = profile.dialIn;
+  const onBridge = d.provider === 'Microsoft' ? bridge : null;
+  const numbers = effectiveNumbers(d, onBridge);
+  return {
+    userId: profile.userId,
+    userPrincipalName: profile.userPrincipalName,
+    provider: d.provider,
+    enabled: d.enabled,
+    bridgeId: d.provider === 'Microsoft' ? (d.bridgeId ?? null) : null,
+    bridgeName: onBridge?.name ?? null,
+    tollNumber: numbers.toll ?? null,
+    tollFreeNumber: numbers.tollFree ?? null,
+    conferenceId: d.conferenceId ?? null,
+    thirdPartyProviderName: d.thirdPartyProviderName ?? null,
+  };
+}
+
+export interface DialInPatchResponse {
+  dialIn: DialInView;
+  /** The invitation-altering changes the PATCH made (empty when it changed nothing that invitations show). */
+  changes: DirectoryOrAdminChange['kind'][];
+  migration: MigrationOutcomeView;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Service
+
+async function loadProfile(
+  deps: Pick<AdminActionDeps, 'profiles'>,
+  identityRaw: string,
+): Promise<UserProfile> {
+  const identity = parseIdentity(identityRaw);
+  const profile = await deps.profiles.getByIdentity(identity.value);
+  if (!profile) {
+    throw notFound(
+      'userNotFound',
+      `No user ${identity.kind === 'objectId' ? `with object id ${identity.value}` : `"${identity.value}"`} is known to the service.`,
+    );
+  }
+  return profile;
+}
+
+/** Conference ids that users other than `exceptUserId` hold on the bridge (pages through every profile). */
+export async function conferenceIdsOnBridge(
+  deps: Pick<AdminActionDeps, 'profiles'>,
+  bridgeId: string,
+  exceptUserId: string,
+): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for await (const p of deps.profiles.all()) {
+    if (p.userId === exceptUserId) continue;
+    if (p.dialIn.provider === 'Microsoft' && p.dialIn.bridgeId === bridgeId && p.dialIn.conferenceId) {
+      taken.add(p.dialIn.conferenceId);
+    }
+  }
+  return taken;
+}
+
+export async function getUserDialIn(
+  identity: string,
+  deps: Pick<AdminActionDeps, 'profiles' | 'bridges'> = adminActionDeps(),
+): Promise<DialInView> {
+  const profile = await loadProfile(deps, identity);
+  const bridge = profile.dialIn.bridgeId ? await deps.bridges.get(profile.dialIn.bridgeId) : null;
+  return dialInView(profile, bridge);
+}
+
+export async function patchUserDialIn(
+  identity: string,
+  body: unknown,
+  deps: AdminActionDeps = adminActionDeps(),
+): Promise<DialInPatchResponse> {
+  const patch = parseDialInPatch(body);
+  const profile = await loadProfile(deps, identity);
+
+  // The bridges involved: the current one, and the one the user ends up on.
+  const currentBridge = profile.dialIn.bridgeId ? await deps.bridges.get(profile.dialIn.bridgeId) : null;
+  let targetBridge: Bridge | null = null;
+  const provider = patch.provider ?? profile.dialIn.provider;
+  if (provider === 'Microsoft') {
+    if (patch.bridgeId !== undefined) {
+      targetBridge = await deps.bridges.get(patch.bridgeId);
+      if (!targetBridge)
+        throw badRequest('bridgeId', `no bridge ${patch.bridgeId} (GET /api/bridges lists them)`);
+    } else {
+      targetBridge = currentBridge ?? (await deps.bridges.getDefault());
+    }
+  }
+  const taken = targetBridge
+    ? await conferenceIdsOnBridge(deps, targetBridge.id, profile.userId)
+    : new Set<string>();
+
+  let result: DialInPatchResult | undefined;
+  const stored = await deps.profiles.mutate(profile.userId, (current) => {
+    if (current === null) return undefined;
+    result = applyDialInPatch(current, currentBridge, patch, {
+      targetBridge,
+      takenConferenceIds: taken,
+      randomInt: deps.randomInt,
+    });
+    return { ...current, dialIn: result.dialIn, updatedAt: deps.now().toISOString() };
+  });
+  if (stored === null || result === undefined) {
+    throw notFound('userNotFound', `The user ${profile.userPrincipalName} was removed while being changed.`);
+  }
+  const applied: DialInPatchResult = result;
+
+  const settings = await deps.settings.get();
+  const migration = await triggerMigration(deps, stored, applied.changes, settings);
+  return {
+    dialIn: dialInView(stored, targetBridge ?? currentBridge),
+    changes: applied.changes.map((c) => c.change.kind),
+    migration,
+  };
+}

@@ -1,0 +1,547 @@
+/**
+ * migrateUser: one run of one user's migration, end to end (issue 3 §3; DESIGN.md "Rules the migration
+ * follows"). Called by functions/migrate-user.ts for each message of the meeting-migrations queue (one session
+ * per user, so one run per user at a time).
+ *
+ *   const result = await migrateUser(deps, { userId, run, deliveryCount, maxDeliveryCount: 10 });
+ *
+ * 1. Start: the status record's state machine (startMigration) decides. A message that is not the record's
+ *    current run (correlationId + retryCount) is stale, and so is a run that already ended: nothing is done.
+ *    A redelivery of the current InProgress run (the worker died) resumes it.
+ * 2. User checks: a `Teams` target is refused for now (teamsTargetNotSupported); unknown user → userNotFound;
+ *    mailbox not in Exchange Online → mailboxOnPremises / mailboxNotFound. Each ends the run through
+ *    finishMigration (Failed, or a retry when the cause is retryable) with the catalogue's lastMessage.
+ * 3. Meetings: the user's future organized meetings, page by page (memory: one page). Per meeting: find the
+ *    block, build what the new block shows (profile + bridge), render it in the organizer's language, take its
+ *    fingerprint, classify (eligibility.ts), then update: ledger `pending` (with the fingerprint), PATCH body +
+ *    marker, ledger `updated`. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
+ *    mailbox within 4 requests, honours Retry-After and retries transient errors.
+ * 4. Exactly once: a meeting whose marker already holds the fingerprint is not PATCHed again. If the ledger
+ *    says this migration (same correlationId) sent it (pending/updated with that fingerprint) it counts as
+ *    succeeded, and its invite counts in invitesUpdate when it was this very run (same retryCount) that sent it
+ *    (a worker that died half-way never reported it); otherwise it is skipped `upToDate`.
+ * 5. Finish: finishMigration → Succeeded, a retry (new message at notBefore, distinct messageId), a follow-up, or
+ *    Failed. The next message is enqueued BEFORE the record is written: if the write fails, the redelivered run
+ *    sends the same message again (same messageId, dropped as a duplicate) instead of leaving the user Pending
+ *    with no message.
+ * 6. Unexpected errors (storage down, Graph 5xx on the listing after retries) throw, so the queue redelivers the
+ *    message; on the last delivery (`deliveryCount >= maxDeliveryCount`) the run is finished instead with
+ *    `unexpectedError` (a retry with backoff, then Failed), so a user is never left InProgress.
+ */
+import pLimit from 'p-limit';
+import type { Config } from '../config';
+import { classifyMeeting, type SkipReason } from '../domain/eligibility';
+import type { RunCounts, UserErrorCode } from '../domain/last-message';
+import {
+  findOnlineMeetingBlock,
+  MeetingBlockRenderError,
+  replaceOnlineMeetingBlock,
+  type OnlineMeetingBlock,
+} from '../domain/meeting-block';
+import {
+  finishMigration,
+  recordProgress,
+  startMigration,
+  StatusTransitionError,
+  type FinishOutcome,
+  type MigrationStatus,
+  type RunKey,
+  type RunResult,
+  type StartOutcome,
+} from '../domain/status';
+import { GraphContractError, GraphRequestError } from '../graph/errors';
+import type { CalendarGateway, DirectoryGateway, MeetingEvent } from '../graph/ports';
+import { bodyOf, validateReceived } from '../queue/messages';
+import { QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
+import type { Repositories } from '../storage/repositories';
+import type { Bridge } from '../storage/repositories/bridge-repository';
+import type { LedgerEntry } from '../storage/repositories/ledger-repository';
+import type { UserProfile } from '../storage/repositories/profile-repository';
+import {
+  buildMeetingBlockInfo,
+  describeMeeting,
+  parseMeetingCredentials,
+  renderBlockFor,
+  utcDateTimeToEpoch,
+} from './meeting-refresh';
+import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
+
+/** Service Bus maxDeliveryCount of the meeting-migrations queue (infra and the embedded queue agree). */
+export const MIGRATION_QUEUE_MAX_DELIVERY = 10;
+
+/**
+ * Per-meeting failure codes (the ledger's `errorCode`, the status record's `failureCodes`). docs/status-codes.md
+ * lists them.
+ */
+export const MEETING_ERROR_CODES = {
+  graphThrottled:
+    'Microsoft Graph kept throttling the update (429/503) after the retries; the user is retried later.',
+  graphUnavailable: 'Microsoft Graph did not answer the update (5xx or network failure) after the retries.',
+  graphForbidden:
+    'Microsoft Graph refused the update (403): the app lacks Calendars.ReadWrite for this mailbox.',
+  graphRejected:
+    'Microsoft Graph rejected the update (4xx), e.g. a body over the size limit or an item that cannot be changed.',
+  graphContractError: 'Microsoft Graph answered with a shape the service cannot rely on.',
+  renderError:
+    "The new block could not be built from the meeting's join link and the user's dial-in data (see errorMessage).",
+} as const;
+export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
+
+export interface MigrateUserDeps {
+  repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges'>;
+  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>; calendar: CalendarGateway };
+  queue: () => QueuePublisher;
+  clock: () => Date;
+  config: Pick<Config, 'migrationMaxRetries' | 'mailboxConcurrency'>;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+  /** Meetings per listing page (default: the gateway's, 50). */
+  pageSize?: number;
+}
+
+export interface MigrateUserInput {
+  userId: string;
+  /** The run the message stands for (runKeyOfMessage). */
+  run: RunKey;
+  /** 1 on first delivery. */
+  deliveryCount: number;
+  /** The queue's maxDeliveryCount (default MIGRATION_QUEUE_MAX_DELIVERY). */
+  maxDeliveryCount?: number;
+}
+
+export type MigrateUserResult =
+  | { kind: 'stale'; reason: string }
+  | {
+      kind: 'finished';
+      status: MigrationStatus;
+      result: RunResult;
+      /** The message enqueued for the next run (retry or follow-up), if any. */
+      next: FinishOutcome['next'];
+    };
+
+class RunSuperseded extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Counts of one run, kept while the pages go by. */
+class Tally {
+  total = 0;
+  succeeded = 0;
+  failed = 0;
+  invites = 0;
+  skipped = 0;
+  readonly skipReasons: Partial<Record<SkipReason, number>> = {};
+  readonly failureCodes: Record<string, number> = {};
+
+  skip(reason: SkipReason): void {
+    this.total += 1;
+    this.skipped += 1;
+    this.skipReasons[reason] = (this.skipReasons[reason] ?? 0) + 1;
+  }
+  succeed(invite: boolean): void {
+    this.total += 1;
+    this.succeeded += 1;
+    if (invite) this.invites += 1;
+  }
+  fail(code: string): void {
+    this.total += 1;
+    this.failed += 1;
+    this.failureCodes[code] = (this.failureCodes[code] ?? 0) + 1;
+  }
+  counts(): RunCounts {
+    return {
+      totalMeeting: this.total,
+      succeededMeeting: this.succeeded,
+      failedMeeting: this.failed,
+      invitesUpdate: this.invites,
+      skippedMeeting: this.skipped,
+      skipReasons: { ...this.skipReasons },
+      failureCodes: { ...this.failureCodes },
+    };
+  }
+}
+
+function meetingErrorCode(e: unknown): MeetingErrorCode | null {
+  if (e instanceof GraphRequestError) {
+    if (e.status === 429) return 'graphThrottled';
+    if (e.status === 0 || e.status >= 500)
+      return e.status === 503 && e.retryAfterMs !== undefined ? 'graphThrottled' : 'graphUnavailable';
+    if (e.status === 401 || e.status === 403) return 'graphForbidden';
+    return 'graphRejected';
+  }
+  if (e instanceof GraphContractError) return 'graphContractError';
+  if (e instanceof MeetingBlockRenderError) return 'renderError';
+  return null;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A Graph failure that stops the whole run (rather than one meeting), or null. */
+function userErrorOf(e: unknown): Extract<RunResult, { kind: 'userError' }> | null {
+  if (!(e instanceof GraphRequestError)) return null;
+  if (e.status === 401 || e.status === 403) {
+    return { kind: 'userError', code: 'permissionDenied', detail: e.code };
+  }
+  if (e.status === 429 || (e.status === 503 && e.retryAfterMs !== undefined)) {
+    return {
+      kind: 'userError',
+      code: 'throttled',
+      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+    };
+  }
+  if (e.status === 404 && (e.code === 'MailboxNotEnabledForRESTAPI' || e.code === 'ErrorMailboxNotFound')) {
+    return { kind: 'userError', code: 'mailboxNotFound' };
+  }
+  return null;
+}
+
+interface UserContext {
+  userId: string;
+  run: RunKey;
+  status: MigrationStatus;
+  profile: UserProfile | null;
+  bridge: Bridge | null;
+  locale: string;
+  now: Date;
+}
+
+export async function migrateUser(
+  deps: MigrateUserDeps,
+  input: MigrateUserInput,
+): Promise<MigrateUserResult> {
+  const { repositories: repos } = deps;
+  const log = deps.log ?? (() => undefined);
+  const { userId, run } = input;
+
+  // 1. Start (or resume) the run.
+  let started: StartOutcome | undefined;
+  await repos.status.mutate(
+    userId,
+    (current) => {
+      started = startMigration(current, run, deps.clock());
+      return started.kind === 'stale' ? undefined : started.status;
+    },
+    { create: false },
+  );
+  if (started === undefined) return { kind: 'stale', reason: 'no migration was requested for this user' };
+  if (started.kind === 'stale') {
+    log('migrateUser: stale message ignored', { userId, ...run, reason: started.reason });
+    return { kind: 'stale', reason: started.reason };
+  }
+  const status = started.status;
+  log(`migrateUser: ${started.kind === 'start' ? 'started' : 'resumed'}`, { userId, ...run });
+
+  // 2–3. Run it.
+  let result: RunResult;
+  try {
+    result = await runMigration(deps, status, run);
+  } catch (e) {
+    if (e instanceof RunSuperseded) return { kind: 'stale', reason: e.reason };
+    const max = input.maxDeliveryCount ?? MIGRATION_QUEUE_MAX_DELIVERY;
+    if (input.deliveryCount < max) throw e;
+    log('migrateUser: last delivery failed; ending the run', { userId, error: errorText(e) });
+    result = { kind: 'userError', code: 'unexpectedError', detail: errorText(e).slice(0, 300) };
+  }
+
+  // 5. Finish: enqueue the next run first, then record the outcome.
+  return finish(deps, userId, run, result);
+}
+
+async function finish(
+  deps: MigrateUserDeps,
+  userId: string,
+  run: RunKey,
+  result: RunResult,
+): Promise<MigrateUserResult> {
+  const repos = deps.repositories;
+  const options = { maxRetries: deps.config.migrationMaxRetries };
+  const current = await repos.status.get(userId);
+  let planned: FinishOutcome;
+  try {
+    planned = finishMigration(current, run, result, deps.clock(), options);
+  } catch (e) {
+    if (e instanceof StatusTransitionError) return { kind: 'stale', reason: e.message };
+    throw e;
+  }
+  if (planned.next !== null) {
+    await deps
+      .queue()
+      .send(
+        QUEUES.meetingMigrations,
+        migrationMessage(planned.status, planned.next.run, planned.next.notBefore, deps.clock()),
+      );
+  }
+  let outcome: FinishOutcome | undefined;
+  try {
+    await repos.status.mutate(
+      userId,
+      (cur) => {
+        outcome = finishMigration(cur, run, result, deps.clock(), options);
+        return outcome.status;
+      },
+      { create: false },
+    );
+  } catch (e) {
+    if (e instanceof StatusTransitionError) return { kind: 'stale', reason: e.message };
+    throw e;
+  }
+  if (outcome === undefined) return { kind: 'stale', reason: 'the status record is gone' };
+  const final = outcome;
+  // The record changed between the read and the write (a trigger recorded a follow-up meanwhile): the next run
+  // is the one just written. The message planned earlier, if any, will find another run and be dropped as stale.
+  if (
+    final.next !== null &&
+    (planned.next === null || migrationMessageId(planned.next.run) !== migrationMessageId(final.next.run))
+  ) {
+    await deps
+      .queue()
+      .send(
+        QUEUES.meetingMigrations,
+        migrationMessage(final.status, final.next.run, final.next.notBefore, deps.clock()),
+      );
+  }
+  deps.log?.('migrateUser: finished', {
+    userId,
+    state: final.status.state,
+    lastMessage: final.status.lastMessage,
+  });
+  return { kind: 'finished', status: final.status, result, next: final.next };
+}
+
+function userError(code: UserErrorCode, detail?: string): RunResult {
+  return { kind: 'userError', code, ...(detail !== undefined ? { detail } : {}) };
+}
+
+async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run: RunKey): Promise<RunResult> {
+  const userId = status.userId;
+  if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
+
+  let mailboxLanguage: string | null = null;
+  let preferredLanguage: string | null = null;
+  try {
+    const user = await deps.graph.directory.getUser(userId);
+    if (user === null) return userError('userNotFound');
+    preferredLanguage = user.preferredLanguage;
+    const mailbox = await deps.graph.directory.checkMailbox(userId);
+    if (mailbox.location === 'onPremises') return userError('mailboxOnPremises');
+    if (mailbox.location === 'notFound') return userError('mailboxNotFound');
+    mailboxLanguage = mailbox.language;
+  } catch (e) {
+    const stop = userErrorOf(e);
+    if (stop) return stop;
+    throw e;
+  }
+
+  const profile = await deps.repositories.profiles.get(userId);
+  const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
+  const ctx: UserContext = {
+    userId,
+    run,
+    status,
+    profile,
+    bridge,
+    locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
+    now: deps.clock(),
+  };
+
+  const tally = new Tally();
+  const limit = pLimit(deps.config.mailboxConcurrency);
+  let discovered = 0;
+  try {
+    for await (const page of deps.graph.calendar.listOrganizedFutureMeetings(userId, {
+      now: ctx.now,
+      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+    })) {
+      const meetings = page.filter((e) => e.type !== 'occurrence');
+      discovered += meetings.length;
+      await Promise.all(meetings.map((event) => limit(() => migrateMeeting(deps, ctx, event, tally))));
+      await progress(deps, userId, run, discovered, tally.total);
+    }
+  } catch (e) {
+    const stop = userErrorOf(e);
+    if (stop) return stop;
+    throw e;
+  }
+  return { kind: 'completed', counts: tally.counts() };
+}
+
+async function progress(
+  deps: MigrateUserDeps,
+  userId: string,
+  run: RunKey,
+  discoveredMeeting: number,
+  processedMeeting: number,
+): Promise<void> {
+  try {
+    await deps.repositories.status.mutate(
+      userId,
+      (cur) => recordProgress(cur, run, { discoveredMeeting, processedMeeting }, deps.clock()),
+      { create: false },
+    );
+  } catch (e) {
+    if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
+    throw e;
+  }
+}
+
+async function migrateMeeting(
+  deps: MigrateUserDeps,
+  ctx: UserContext,
+  event: MeetingEvent,
+  tally: Tally,
+): Promise<void> {
+  const ledger = deps.repositories.ledger;
+  const body = event.body;
+  const block: OnlineMeetingBlock | null = findOnlineMeetingBlock(body.content, body.contentType);
+  const startMs = utcDateTimeToEpoch(event.start.dateTime);
+  const base = {
+    userId: ctx.userId,
+    eventId: event.id,
+    ...(event.seriesMasterId !== null ? { seriesMasterId: event.seriesMasterId } : {}),
+    eventType: event.type,
+    subject: event.subject.slice(0, 1000),
+    start: Number.isNaN(startMs) ? event.start.dateTime : new Date(startMs).toISOString(),
+    blockKind: block?.kind ?? ('none' as const),
+    correlationId: ctx.run.correlationId,
+    retryCount: ctx.run.retryCount,
+  };
+  const write = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>) =>
+    ledger.upsert({ ...base, ...entry, at: deps.clock().toISOString() });
+
+  // The block this migration would write, and its fingerprint.
+  let rendered: { block: string; fingerprint: string } | null = null;
+  let renderError: unknown = null;
+  if (block !== null) {
+    try {
+      const previous = {
+        ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
+        ...parseMeetingCredentials(body.content.slice(block.start, block.end), body.contentType),
+      };
+      const info = buildMeetingBlockInfo({
+        kind: block.kind,
+        joinUrl: block.joinUrl,
+        previous,
+        user: ctx.profile,
+        bridge: ctx.bridge,
+      });
+      rendered = renderBlockFor(info, body, ctx.locale);
+    } catch (e) {
+      if (!(e instanceof MeetingBlockRenderError)) throw e;
+      renderError = e;
+    }
+  }
+
+  const decision = classifyMeeting(
+    describeMeeting(event, block, {
+      currentFingerprint: rendered?.fingerprint ?? '',
+      dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
+      sourceMeetingType: ctx.status.sourceMeetingType,
+    }),
+    ctx.now,
+  );
+
+  if (decision.action === 'skip') {
+    if (decision.reason === 'upToDate' && rendered !== null) {
+      const prior = await ledger.get(ctx.userId, event.id);
+      if (
+        prior !== null &&
+        prior.correlationId === ctx.run.correlationId &&
+        prior.outcome !== 'skipped' &&
+        prior.fingerprint === rendered.fingerprint
+      ) {
+        // This migration sent it already (an earlier attempt, or this run before its worker died; a `failed`
+        // row with this fingerprint is an ambiguous failure whose PATCH did land: the marker proves it).
+        if (prior.outcome !== 'updated') {
+          await ledger.upsert({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
+        }
+        tally.succeed(prior.retryCount === ctx.run.retryCount);
+        return;
+      }
+      await write({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
+      tally.skip('upToDate');
+      return;
+    }
+    await write({ outcome: 'skipped', reason: decision.reason });
+    tally.skip(decision.reason);
+    return;
+  }
+
+  if (rendered === null || block === null) {
+    const message = renderError !== null ? errorText(renderError) : 'no block could be rendered';
+    await write({ outcome: 'failed', errorCode: 'renderError', errorMessage: message });
+    tally.fail('renderError');
+    return;
+  }
+
+  // Write-ahead: the ledger knows what is about to be sent before it is sent.
+  await write({ outcome: 'pending', fingerprint: rendered.fingerprint });
+  const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
+  try {
+    await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
+      body: { contentType: body.contentType, content },
+      marker: rendered.fingerprint,
+    });
+  } catch (e) {
+    const code = meetingErrorCode(e);
+    if (code === null) throw e;
+    if (e instanceof GraphRequestError && e.status === 404) {
+      // Deleted between the listing and the update: not a meeting any more.
+      await write({
+        outcome: 'skipped',
+        reason: 'cancelled',
+        errorMessage: 'The meeting was deleted during the migration.',
+      });
+      tally.skip('cancelled');
+      return;
+    }
+    await write({
+      outcome: 'failed',
+      errorCode: code,
+      errorMessage: errorText(e),
+      fingerprint: rendered.fingerprint,
+    });
+    tally.fail(code);
+    return;
+  }
+  await write({ outcome: 'updated', fingerprint: rendered.fingerprint });
+  tally.succeed(true);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Queue message entry point
+
+export type MigrationMessageOutcome =
+  MigrateUserResult | { kind: 'invalid'; reason: string } | { kind: 'ignored'; reason: string };
+
+/**
+ * One delivery of a meeting-migrations message: validates it with the shared schema (an invalid message is
+ * reported, not retried: it would fail the same way every time), works out its run, and migrates. Throws only
+ * when the message should be redelivered.
+ */
+export async function handleMigrationMessage(
+  deps: MigrateUserDeps,
+  message: ReceivedMessage,
+  options: { maxDeliveryCount?: number } = {},
+): Promise<MigrationMessageOutcome> {
+  const checked = validateReceived(QUEUES.meetingMigrations, message);
+  if (!checked.ok) {
+    deps.log?.('migrateUser: invalid message dropped', {
+      messageId: message.messageId,
+      error: checked.error.message,
+    });
+    return { kind: 'invalid', reason: checked.error.message };
+  }
+  const body = bodyOf(QUEUES.meetingMigrations, checked.message);
+  if (body.kind !== 'migrateUser') return { kind: 'ignored', reason: `unknown message kind` };
+  const run = runKeyOfMessage({ messageId: message.messageId, body: message.body });
+  if (run === null) return { kind: 'invalid', reason: 'no correlationId' };
+  return migrateUser(deps, {
+    userId: body.userId,
+    run,
+    deliveryCount: message.deliveryCount,
+    ...(options.maxDeliveryCount !== undefined ? { maxDeliveryCount: options.maxDeliveryCount } : {}),
+  });
+}

@@ -1,0 +1,309 @@
+/**
+ * Request a migration for one user: the ONE path every trigger goes through (the admin's
+ * `POST /api/migrations`, the directory-change triggers, the dial-in and upgrade-mode admin endpoints).
+ *
+ *   const result = await requestUserMigration(requestMigrationPorts(getInfrastructure()), {
+ *     identity: 'ada@contoso.com',                 // a UPN or an object id (or an already resolved user)
+ *     trigger: 'audioConferencingLicenceAssigned',
+ *     timing: 'coalesce',                          // triggers; the admin's start uses 'immediate'
+ *   });
+ *   result.outcome  // 'queued' | 'merged' | 'followUpRecorded'
+ *   result.status   // the status record as stored (JSON-safe, DESIGN.md "Status record")
+ *
+ * What it does:
+ * 1. Resolves the identity to a directory user: the profile table first (no Graph call for known users), then
+ *    Graph (`GET /users/{id | upn}`). No such user → 404 `userNotFound`. Graph unreachable → 503.
+ * 2. Refuses `targetMeetingType: "Teams"` with 422 `teamsConversionNotAvailable`: converting meetings to Teams
+ *    comes in a later version, and a request that cannot run is better refused than recorded as Failed.
+ * 3. Applies the pure state machine (`requestMigration` in shared/domain/status.ts) with the etag-protected
+ *    read-modify-write of the status record, so concurrent requests for one user serialise:
+ *    - no record, Succeeded or Failed → a new migration, Pending, `queued`;
+ *    - Pending → `merged` into it (the broader migration type; the scheduled message stands): NOT queued twice;
+ *    - Pending for a retry → a fresh migration replaces it (`queued`; the retry's message is then stale);
+ *    - InProgress → `followUpRecorded`: the one follow-up, queued by the worker when the run ends.
+ * 4. For `queued` only, sends one `migrateUser` message to `meeting-migrations`, built by
+ *    migration-messages.ts like every producer's: sessionId = userId (one run per user at a time), messageId
+ *    unique per run and the same for every send of that run (duplicate detection drops a resend),
+ *    scheduledEnqueueTime = notBefore when that is in the future.
+ *
+ * Timing: `coalesce` (the default, for automatic triggers) holds the migration for MIGRATION_DELAY_SECONDS so that
+ * a burst of triggers collapses into one run (MMS holds 90 minutes); `immediate` (the admin's explicit start)
+ * runs it now. An admin start that merges into an already pending migration keeps that migration's time.
+ *
+ * The status record is written before the message is sent, so the worker always finds the run it is given. When
+ * the send fails, the record is put back as it was (or, for a user who had none, marked Failed with a
+ * lastMessage saying to start again), and the caller gets 503: never a Pending record without a message.
+ */
+import { z } from 'zod';
+import type { Config } from '../config';
+import { requestMigration, type MigrationStatus, type RequestOutcome } from '../domain/status';
+import type { SourceMeetingType, TargetMeetingType } from '../domain/migration-type';
+import type { MigrationTrigger } from '../domain/trigger-rules';
+import { GraphContractError, GraphRequestError } from '../graph/errors';
+import type { DirectoryGateway } from '../graph/ports';
+import { QUEUES, type QueuePublisher } from '../queue/port';
+import { badRequest, dependencyUnavailable, notFound, unprocessable } from './errors';
+import { getInfrastructure, type Infrastructure } from './infrastructure';
+import { migrationMessage } from './migration-messages';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identity
+
+/** Object ids are GUIDs. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * A UPN: `local@domain`. The local part takes what Entra allows (letters, digits, `' . - _ ! # ^ ~` and a few
+ * more; `#EXT#` of guests included), never spaces, `@`, `:` (a SIP URI is not a UPN), slashes or brackets; the
+ * domain is dotted DNS labels.
+ */
+const UPN = /^[^\s@/\\:<>()[\],;"]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+/** Entra allows 113 characters before the `@` and 256 in all; we accept up to 256 (checked by the directory). */
+const MAX_UPN = 256;
+
+export type Identity = { kind: 'objectId'; value: string } | { kind: 'userPrincipalName'; value: string };
+
+export const IDENTITY_FORMS = 'a user principal name (ada@contoso.com) or a directory object id (a GUID)';
+
+/** Validates an identity as the admin API takes it: a UPN or an object id. */
+export const identitySchema = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${IDENTITY_FORMS}`) })
+  .trim()
+  .min(1, { error: `must be ${IDENTITY_FORMS}; it is empty` })
+  .max(MAX_UPN, { error: `must be at most ${MAX_UPN} characters` })
+  .transform((v, ctx): Identity => {
+    if (GUID.test(v)) return { kind: 'objectId', value: v.toLowerCase() };
+    if (UPN.test(v)) return { kind: 'userPrincipalName', value: v };
+    ctx.addIssue({ code: 'custom', message: `must be ${IDENTITY_FORMS}, got "${v}"` });
+    return z.NEVER;
+  });
+
+/** Parses an identity or throws 400 naming `parameter`. */
+export function parseIdentity(raw: string, parameter = 'identity'): Identity {
+  const r = identitySchema.safeParse(raw);
+  if (!r.success) throw badRequest(parameter, r.error.issues[0]?.message ?? `must be ${IDENTITY_FORMS}`);
+  return r.data;
+}
+
+export interface ResolvedUser {
+  userId: string;
+  userPrincipalName: string;
+  /** Where it was found. */
+  source: 'profile' | 'directory' | 'caller';
+}
+
+/** What identity resolution reads: the profile table, then Graph. */
+export interface UserLookupPorts {
+  profiles: {
+    get(userId: string): Promise<{ userId: string; userPrincipalName: string } | null>;
+    getByUpn(upn: string): Promise<{ userId: string; userPrincipalName: string } | null>;
+  };
+  directory: Pick<DirectoryGateway, 'getUser'>;
+}
+
+function describe(identity: Identity): string {
+  return identity.kind === 'objectId' ? `object id ${identity.value}` : `"${identity.value}"`;
+}
+
+/** Graph failures as the admin API reports them. */
+export function graphUnavailable(e: unknown, doing: string): Error {
+  if (e instanceof GraphRequestError) {
+    if (e.status === 403 || e.status === 401) {
+      return dependencyUnavailable(
+        `Microsoft Graph refused ${doing} (${e.code}): grant the app User.Read.All with admin consent.`,
+        undefined,
+        e,
+      );
+    }
+    const retryAfter = e.retryAfterMs !== undefined ? Math.ceil(e.retryAfterMs / 1000) : undefined;
+    return dependencyUnavailable(
+      `Microsoft Graph did not answer ${doing} (${e.status === 0 ? 'network error' : `HTTP ${e.status}`} ${e.code}); try again.`,
+      retryAfter,
+      e,
+    );
+  }
+  if (e instanceof GraphContractError) {
+    return dependencyUnavailable(`Microsoft Graph answered ${doing} with an unexpected shape.`, undefined, e);
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/**
+ * The directory user an identity names: the profile table first, then Graph. Throws 404 `userNotFound` when
+ * neither knows it, 503 when Graph fails.
+ */
+export async function resolveUser(ports: UserLookupPorts, identity: Identity): Promise<ResolvedUser> {
+  const profile =
+    identity.kind === 'objectId'
+      ? await ports.profiles.get(identity.value)
+      : await ports.profiles.getByUpn(identity.value);
+  if (profile) {
+    return { userId: profile.userId, userPrincipalName: profile.userPrincipalName, source: 'profile' };
+  }
+  let user;
+  try {
+    user = await ports.directory.getUser(identity.value);
+  } catch (e) {
+    throw graphUnavailable(e, `the lookup of ${describe(identity)}`);
+  }
+  if (!user) throw notFound('userNotFound', `No user ${describe(identity)} in the directory.`);
+  return { userId: user.id, userPrincipalName: user.userPrincipalName, source: 'directory' };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Request
+
+export interface RequestMigrationPorts extends UserLookupPorts {
+  statuses: {
+    /** Etag-protected read-modify-write; `fn` gets null when there is no record and may run several times. */
+    mutate(
+      userId: string,
+      fn: (current: MigrationStatus | null) => MigrationStatus | undefined,
+    ): Promise<MigrationStatus | null>;
+  };
+  publisher: QueuePublisher;
+  now: () => Date;
+  /** A fresh GUID (correlation ids). */
+  newId: () => string;
+  config: Pick<Config, 'migrationDelaySeconds'>;
+}
+
+export interface MigrationRequestInput {
+  /** A UPN, an object id, a parsed identity, or a user the caller already resolved (no lookup then). */
+  identity: string | Identity | { userId: string; userPrincipalName: string };
+  /** Default `All`. */
+  sourceMeetingType?: SourceMeetingType;
+  /** Default `Current`. `Teams` is refused (422) until conversion to Teams exists. */
+  targetMeetingType?: TargetMeetingType;
+  trigger: MigrationTrigger;
+  /** `coalesce` (default): wait MIGRATION_DELAY_SECONDS; `immediate`: the admin's explicit start. */
+  timing?: 'coalesce' | 'immediate';
+}
+
+export type MigrationRequestOutcome = RequestOutcome['kind'];
+
+export interface MigrationRequestResult {
+  outcome: MigrationRequestOutcome;
+  status: MigrationStatus;
+  user: ResolvedUser;
+}
+
+async function resolveInput(
+  ports: UserLookupPorts,
+  identity: MigrationRequestInput['identity'],
+): Promise<ResolvedUser> {
+  if (typeof identity === 'string') return resolveUser(ports, parseIdentity(identity));
+  if ('kind' in identity) return resolveUser(ports, identity);
+  return { userId: identity.userId, userPrincipalName: identity.userPrincipalName, source: 'caller' };
+}
+
+/**
+ * Requests a migration for one user (see the file comment). Throws ServiceError: 400 (bad identity), 404
+ * (`userNotFound`), 422 (`teamsConversionNotAvailable`), 503 (Graph or the queue failed).
+ */
+export async function requestUserMigration(
+  ports: RequestMigrationPorts,
+  input: MigrationRequestInput,
+): Promise<MigrationRequestResult> {
+  const sourceMeetingType = input.sourceMeetingType ?? 'All';
+  const targetMeetingType = input.targetMeetingType ?? 'Current';
+  if (targetMeetingType === 'Teams') {
+    throw unprocessable(
+      'teamsConversionNotAvailable',
+      'targetMeetingType',
+      'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
+        'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
+    );
+  }
+  const user = await resolveInput(ports, input.identity);
+  const delayMs = input.timing === 'immediate' ? 0 : ports.config.migrationDelaySeconds * 1000;
+  const correlationId = ports.newId();
+
+  let outcome: RequestOutcome | undefined;
+  let previous: MigrationStatus | null = null;
+  const stored = await ports.statuses.mutate(user.userId, (current) => {
+    previous = current;
+    outcome = requestMigration(
+      current,
+      {
+        userId: user.userId,
+        userPrincipalName: user.userPrincipalName,
+        sourceMeetingType,
+        targetMeetingType,
+        trigger: input.trigger,
+        correlationId,
+        delayMs,
+      },
+      ports.now(),
+    );
+    return outcome.status;
+  });
+  if (outcome === undefined || stored === null) {
+    throw new Error(`the status record of ${user.userId} was not written`);
+  }
+  const decided: RequestOutcome = outcome;
+
+  if (decided.kind === 'queued') {
+    try {
+      await ports.publisher.send(
+        QUEUES.meetingMigrations,
+        migrationMessage(decided.status, decided.run, decided.notBefore, ports.now()),
+      );
+    } catch (e) {
+      await undoUnsent(ports, decided.status, previous, e);
+      throw dependencyUnavailable(
+        `The migration of ${user.userPrincipalName || user.userId} could not be queued; nothing was started. Try again.`,
+        undefined,
+        e,
+      );
+    }
+  }
+  return { outcome: decided.kind, status: stored, user };
+}
+
+/** The message of a fresh Pending run could not be sent: put the record back so that a new request queues. */
+async function undoUnsent(
+  ports: RequestMigrationPorts,
+  unsent: MigrationStatus,
+  previous: MigrationStatus | null,
+  error: unknown,
+): Promise<void> {
+  const reason = error instanceof Error ? error.message : String(error);
+  try {
+    await ports.statuses.mutate(unsent.userId, (current) => {
+      // Only our own Pending record, not yet started (a request that merged into it meanwhile queued nothing
+      // of its own, so putting the record back is right for it too).
+      if (current === null || current.correlationId !== unsent.correlationId || current.state !== 'Pending') {
+        return undefined;
+      }
+      if (previous !== null) return previous;
+      const nowIso = ports.now().toISOString();
+      return {
+        ...current,
+        state: 'Failed',
+        notBefore: null,
+        endDate: nowIso,
+        modifiedDate: nowIso,
+        lastMessageCode: 'unexpectedError',
+        lastMessage: `The migration could not be queued (${reason.slice(0, 300)}); nothing was changed. Start the migration again (POST /api/migrations).`,
+      };
+    });
+  } catch {
+    // Storage failed too. The caller gets 503 either way; the record may stay Pending without a message until a
+    // later request for a retry or an admin start after it (rare: the queue and storage failed back to back).
+  }
+}
+
+/** The ports of requestUserMigration, from the process infrastructure (tests pass their own). */
+export function requestMigrationPorts(infra: Infrastructure = getInfrastructure()): RequestMigrationPorts {
+  return {
+    profiles: infra.repositories.profiles,
+    directory: infra.graph.directory,
+    statuses: infra.repositories.status,
+    get publisher() {
+      return infra.queue();
+    },
+    now: infra.clock,
+    newId: infra.newId,
+    config: infra.config,
+  };
+}

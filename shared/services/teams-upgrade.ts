@@ -1,0 +1,130 @@
+/**
+ * A per-user grant of a Teams upgrade mode (Grant-CsTeamsUpgradePolicy -Identity; reference/mms-behaviour.md
+ * §5.4): `PUT /api/users/{identity}/teams-upgrade { mode }`.
+ *
+ * - The mode is stored on the user's profile.
+ * - `TeamsOnly` for a user homed on premises is refused (409 `teamsOnlyRequiresOnlineHoming`): Teams Only needs
+ *   online homing (the UpgradeToTeams policy applies to users homed online only). Nothing is stored.
+ * - The trigger rules (`decideTrigger`, change `teamsUpgradeGranted` with scope `user`) decide whether the grant
+ *   migrates: TeamsOnly and SfBWithTeamsCollabAndMeetings ask for `SfbToTeams` when meetingMigrationEnabled;
+ *   other modes trigger nothing. The request goes through request-migration.
+ * - Converting Skype meetings to Teams is not available yet: the SfbToTeams migration is recorded and ends
+ *   Failed with the `teamsTargetNotSupported` lastMessage, and no meeting is changed. The response says so in
+ *   `note` (or, if the request path refuses such requests, reports that refusal as the outcome).
+ */
+import { z } from 'zod';
+import { LAST_MESSAGES } from '../domain/last-message';
+import {
+  decideTrigger,
+  NO_MIGRATION_REASONS,
+  TEAMS_UPGRADE_MODES,
+  type TeamsUpgradeMode,
+} from '../domain/trigger-rules';
+import {
+  adminActionDeps,
+  triggerMigration,
+  triggerUserOf,
+  type AdminActionDeps,
+  type MigrationOutcomeView,
+} from './admin-actions';
+import { issueToError } from './admin-input';
+import { badRequest, notFound, ServiceError } from './errors';
+import { parseIdentity } from './request-migration';
+
+export const teamsUpgradeBodySchema = z.strictObject({
+  mode: z.enum(TEAMS_UPGRADE_MODES, {
+    error: (i) =>
+      i.input === undefined
+        ? 'is required'
+        : `must be one of ${TEAMS_UPGRADE_MODES.join(', ')}, got ${JSON.stringify(i.input)}`,
+  }),
+});
+
+export function parseTeamsUpgradeBody(body: unknown): { mode: TeamsUpgradeMode } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('body', 'must be a JSON object: { "mode": "TeamsOnly" }');
+  }
+  const r = teamsUpgradeBodySchema.safeParse(body);
+  if (!r.success) throw issueToError(r.error.issues, body);
+  return r.data;
+}
+
+export interface TeamsUpgradeResponse {
+  userId: string;
+  userPrincipalName: string;
+  mode: TeamsUpgradeMode;
+  previousMode: TeamsUpgradeMode | null;
+  migration: MigrationOutcomeView;
+  /** What will happen to the meetings, when the honest answer is "not what you might expect". */
+  note?: string;
+}
+
+export const TEAMS_CONVERSION_NOTE =
+  'Converting Skype for Business meetings to Teams is not available in this version yet: the SfbToTeams ' +
+  `migration is recorded and will end Failed ("${LAST_MESSAGES.teamsTargetNotSupported.template.replace('{migrationType}', 'SfbToTeams')}"), ` +
+  'and no meeting is changed.';
+
+export const TEAMS_CONVERSION_REFUSED_NOTE =
+  'Converting Skype for Business meetings to Teams is not available in this version yet: the mode is stored, ' +
+  'no migration was recorded and no meeting is changed.';
+
+export async function grantTeamsUpgrade(
+  identityRaw: string,
+  body: unknown,
+  deps: AdminActionDeps = adminActionDeps(),
+): Promise<TeamsUpgradeResponse> {
+  const identity = parseIdentity(identityRaw);
+  const { mode } = parseTeamsUpgradeBody(body);
+  const profile = await deps.profiles.getByIdentity(identity.value);
+  if (!profile) {
+    throw notFound(
+      'userNotFound',
+      `No user ${identity.kind === 'objectId' ? `with object id ${identity.value}` : `"${identity.value}"`} is known to the service.`,
+    );
+  }
+  const settings = await deps.settings.get();
+  const change = { kind: 'teamsUpgradeGranted', mode, scope: 'user' } as const;
+
+  // A grant the rules refuse outright (whatever the settings) is not stored.
+  const decision = decideTrigger(change, settings, triggerUserOf(profile));
+  if (!decision.migrate && decision.reason === 'teamsOnlyRequiresOnlineHoming') {
+    throw new ServiceError(
+      'teamsOnlyRequiresOnlineHoming',
+      409,
+      `${profile.userPrincipalName} is homed in Skype for Business on premises: ${NO_MIGRATION_REASONS.teamsOnlyRequiresOnlineHoming} ` +
+        'Move the user to the cloud first (Move-CsUser), then grant TeamsOnly.',
+      'mode',
+    );
+  }
+
+  let previousMode: TeamsUpgradeMode | null = null;
+  const stored = await deps.profiles.mutate(profile.userId, (current) => {
+    if (current === null) return undefined;
+    previousMode = current.teamsUpgradeMode ?? null;
+    return { ...current, teamsUpgradeMode: mode, updatedAt: deps.now().toISOString() };
+  });
+  if (stored === null) {
+    throw notFound('userNotFound', `The user ${profile.userPrincipalName} was removed while being changed.`);
+  }
+
+  const migration = await triggerMigration(
+    deps,
+    stored,
+    [{ change, user: triggerUserOf(profile) }],
+    settings,
+  );
+  const recordedToTeams =
+    migration.outcome !== 'none' &&
+    (migration.migrationType === 'SfbToTeams' || migration.migrationType === 'AllToTeams');
+  const refusedToTeams =
+    migration.outcome === 'none' && migration.refusedCode === 'teamsConversionNotAvailable';
+  return {
+    userId: stored.userId,
+    userPrincipalName: stored.userPrincipalName,
+    mode,
+    previousMode,
+    migration,
+    ...(recordedToTeams ? { note: TEAMS_CONVERSION_NOTE } : {}),
+    ...(refusedToTeams ? { note: TEAMS_CONVERSION_REFUSED_NOTE } : {}),
+  };
+}

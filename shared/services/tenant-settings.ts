@@ -1,0 +1,105 @@
+/**
+ * Tenant settings as the admin API shows them (DESIGN.md "Admin HTTP API"):
+ * - `GET`/`PATCH /api/settings/migration` `{ meetingMigrationEnabled }` (Get/Set-CsTenantMigrationConfiguration);
+ * - `GET`/`PATCH /api/settings/dial-in` `{ automaticallyMigrateUserMeetings, automaticallyReplaceAcpProvider }`
+ *   (Get/Set-CsOnlineDialInConferencingTenantSettings).
+ *
+ * Never set → MMS's defaults (true, true, false). A PATCH takes any subset of its group's fields; an unknown
+ * field, a field of the other group, a non-boolean value or an empty body is a 400 naming the field. Changing a
+ * setting migrates nothing by itself (as in MMS): it decides what later triggers do.
+ */
+import { z } from 'zod';
+import type { TenantMigrationSettings } from '../domain/trigger-rules';
+import type { TenantSettingsRepository } from '../storage/repositories';
+import { parseInput } from './admin-input';
+import { badRequest } from './errors';
+
+export interface TenantSettingsDeps {
+  settings: Pick<TenantSettingsRepository, 'get' | 'update'>;
+}
+
+export interface MigrationSettingsView {
+  meetingMigrationEnabled: boolean;
+}
+
+export interface DialInSettingsView {
+  automaticallyMigrateUserMeetings: boolean;
+  automaticallyReplaceAcpProvider: boolean;
+}
+
+const bool = (field: string) =>
+  z.boolean({
+    error: (i) =>
+      i.input === undefined
+        ? `${field} is required`
+        : `must be true or false, got ${JSON.stringify(i.input)}`,
+  });
+
+export const migrationSettingsPatchSchema = z.strictObject({
+  meetingMigrationEnabled: bool('meetingMigrationEnabled').optional(),
+});
+
+export const dialInSettingsPatchSchema = z.strictObject({
+  automaticallyMigrateUserMeetings: bool('automaticallyMigrateUserMeetings').optional(),
+  automaticallyReplaceAcpProvider: bool('automaticallyReplaceAcpProvider').optional(),
+});
+
+function bodyObject(body: unknown): void {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw badRequest('body', 'must be a JSON object');
+  }
+  if (Object.keys(body).length === 0) throw badRequest('body', 'names no setting to change');
+}
+
+function migrationView(s: TenantMigrationSettings): MigrationSettingsView {
+  return { meetingMigrationEnabled: s.meetingMigrationEnabled };
+}
+
+function dialInView(s: TenantMigrationSettings): DialInSettingsView {
+  return {
+    automaticallyMigrateUserMeetings: s.automaticallyMigrateUserMeetings,
+    automaticallyReplaceAcpProvider: s.automaticallyReplaceAcpProvider,
+  };
+}
+
+export async function getMigrationSettings(deps: TenantSettingsDeps): Promise<MigrationSettingsView> {
+  return migrationView(await deps.settings.get());
+}
+
+export async function patchMigrationSettings(
+  deps: TenantSettingsDeps,
+  body: unknown,
+): Promise<MigrationSettingsView> {
+  bodyObject(body);
+  const patch = parseInput(migrationSettingsPatchSchema, body);
+  return migrationView(await deps.settings.update(withoutUndefined(patch)));
+}
+
+export async function getDialInSettings(deps: TenantSettingsDeps): Promise<DialInSettingsView> {
+  return dialInView(await deps.settings.get());
+}
+
+export async function patchDialInSettings(
+  deps: TenantSettingsDeps,
+  body: unknown,
+): Promise<DialInSettingsView> {
+  bodyObject(body);
+  const patch = parseInput(dialInSettingsPatchSchema, body);
+  return dialInView(await deps.settings.update(withoutUndefined(patch)));
+}
+
+function withoutUndefined(o: {
+  meetingMigrationEnabled?: boolean | undefined;
+  automaticallyMigrateUserMeetings?: boolean | undefined;
+  automaticallyReplaceAcpProvider?: boolean | undefined;
+}): Partial<TenantMigrationSettings> {
+  const out: Partial<TenantMigrationSettings> = {};
+  if (o.meetingMigrationEnabled !== undefined) out.meetingMigrationEnabled = o.meetingMigrationEnabled;
+  if (o.automaticallyMigrateUserMeetings !== undefined) {
+    out.automaticallyMigrateUserMeetings = o.automaticallyMigrateUserMeetings;
+  }
+  if (o.automaticallyReplaceAcpProvider !== undefined) {
+    out.automaticallyReplaceAcpProvider = o.automaticallyReplaceAcpProvider;
+  }
+  return out;
+}

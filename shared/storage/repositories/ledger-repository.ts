@@ -1,0 +1,118 @@
+/**
+ * The per-meeting ledger: what the migration did to each meeting of a user, PartitionKey = the user's object id,
+ * RowKey = `encodeKey(eventId)` (Graph ids hold `/` and `+`). One row per meeting, overwritten by each run, so
+ * the rows carrying a run's `correlationId` are that migration's results (GET /api/migrations/{id}/meetings).
+ *
+ * The ledger is also the worker's write-ahead log: a row goes `pending` (with the fingerprint of the block about
+ * to be written) before the PATCH and `updated` after it, so a redelivered message, or a worker that died
+ * half-way, can tell a meeting it already updated (its marker equals the fingerprint) and count it right.
+ */
+import { z } from 'zod';
+import type { Config } from '../../config';
+import { skipReasonSchema } from '../../domain/eligibility';
+import { encodeKey, filter, TableRepository, type Stored } from '../repository';
+
+export const LEDGER_TABLE = 'MeetingLedger';
+
+export const LEDGER_OUTCOMES = ['updated', 'skipped', 'failed', 'pending'] as const;
+export type LedgerOutcome = (typeof LEDGER_OUTCOMES)[number];
+
+/** Longest error message kept (Graph messages can be long; the row must stay small). */
+export const MAX_LEDGER_ERROR_MESSAGE = 2000;
+
+export const ledgerEntrySchema = z.object({
+  userId: z.string().min(1),
+  eventId: z.string().min(1),
+  /** For an exception (or occurrence): its series master. */
+  seriesMasterId: z.string().optional(),
+  /** Graph's event type: singleInstance | seriesMaster | exception | occurrence. */
+  eventType: z.string().min(1),
+  subject: z.string(),
+  /** Start, ISO-8601 UTC. */
+  start: z.string(),
+  /** Kind of online-meeting block found: skype | teams | none. */
+  blockKind: z.enum(['skype', 'teams', 'none']),
+  outcome: z.enum(LEDGER_OUTCOMES),
+  /** Skip reason code (SKIP_REASONS) when skipped. */
+  reason: skipReasonSchema.optional(),
+  /** Failure code when failed (e.g. graph.429, graph.404, bodyTooLarge). */
+  errorCode: z.string().optional(),
+  errorMessage: z.string().max(MAX_LEDGER_ERROR_MESSAGE).optional(),
+  /** Fingerprint of the block written (pending/updated) or found current (skipped upToDate). */
+  fingerprint: z.string().optional(),
+  correlationId: z.string().min(1),
+  retryCount: z.number().int().nonnegative(),
+  /** When this row was written, ISO-8601 UTC. */
+  at: z.iso.datetime(),
+});
+export type LedgerEntry = z.output<typeof ledgerEntrySchema>;
+
+export interface LedgerPage {
+  items: LedgerEntry[];
+  continuationToken?: string;
+}
+
+function strip(row: Stored<LedgerEntry>): LedgerEntry {
+  const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...data } = row;
+  return data;
+}
+
+export class MeetingLedgerRepository {
+  readonly table: TableRepository<typeof ledgerEntrySchema>;
+
+  constructor(config: Pick<Config, 'tables' | 'tablesPrefix'>) {
+    this.table = new TableRepository({
+      settings: config,
+      logicalName: LEDGER_TABLE,
+      schema: ledgerEntrySchema,
+    });
+  }
+
+  async get(userId: string, eventId: string): Promise<LedgerEntry | null> {
+    const row = await this.table.tryGet(userId, encodeKey(eventId));
+    return row ? strip(row) : null;
+  }
+
+  /** Creates or replaces the meeting's row. The error message is cut to MAX_LEDGER_ERROR_MESSAGE. */
+  async upsert(entry: LedgerEntry): Promise<void> {
+    const value =
+      entry.errorMessage !== undefined && entry.errorMessage.length > MAX_LEDGER_ERROR_MESSAGE
+        ? { ...entry, errorMessage: `${entry.errorMessage.slice(0, MAX_LEDGER_ERROR_MESSAGE - 1)}…` }
+        : entry;
+    await this.table.upsert(entry.userId, encodeKey(entry.eventId), value);
+  }
+
+  /** One page of the user's rows (of one migration when `correlationId` is given), in key order. */
+  async listForUser(
+    userId: string,
+    options: { correlationId?: string; pageSize?: number; continuationToken?: string } = {},
+  ): Promise<LedgerPage> {
+    const f =
+      options.correlationId === undefined
+        ? filter`PartitionKey eq ${userId}`
+        : filter`PartitionKey eq ${userId} and correlationId eq ${options.correlationId}`;
+    const page = await this.table.listPage({
+      filter: f,
+      ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+      ...(options.continuationToken !== undefined ? { continuationToken: options.continuationToken } : {}),
+    });
+    const items = page.items.map(strip);
+    return page.continuationToken ? { items, continuationToken: page.continuationToken } : { items };
+  }
+
+  /** Every row of the user (of one migration when `correlationId` is given). */
+  async *allForUser(
+    userId: string,
+    options: { correlationId?: string } = {},
+  ): AsyncGenerator<LedgerEntry, void, undefined> {
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.listForUser(userId, {
+        ...options,
+        ...(continuationToken !== undefined ? { continuationToken } : {}),
+      });
+      yield* page.items;
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined);
+  }
+}
