@@ -1,5 +1,6 @@
 /**
- * renewSubscriptions (timer, every 6 hours, and at start-up so that a fresh deployment subscribes at once):
+ * renewSubscriptions (timer, every 30 minutes; not runOnStartup, which would fire on every scale-out instance —
+ * a fresh deployment subscribes at the first tick, or at once with POST /admin/functions/renewSubscriptions):
  * keeps the Graph subscription on users alive (create, renew ahead of expiry, recreate when lost, delete
  * duplicates) and queues a delta sweep as the safety net for lost notifications. See
  * shared/services/subscriptions.ts.
@@ -7,8 +8,8 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { ensureSubscriptions, subscriptionDeps } from '../shared/services/subscriptions';
 
-/** Six-field NCRONTAB: second 0, minute 0, every 6th hour (UTC). */
-export const RENEW_SCHEDULE = '0 0 */6 * * *';
+/** Six-field NCRONTAB: second 0, minutes 0 and 30 of every hour (UTC). One list call and a few table reads. */
+export const RENEW_SCHEDULE = '0 */30 * * * *';
 
 export async function renewSubscriptions(timer: Timer, context: InvocationContext): Promise<void> {
   const report = await ensureSubscriptions(
@@ -27,6 +28,5 @@ export async function renewSubscriptions(timer: Timer, context: InvocationContex
 
 app.timer('renewSubscriptions', {
   schedule: RENEW_SCHEDULE,
-  runOnStartup: true,
   handler: renewSubscriptions,
 });

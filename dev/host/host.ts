@@ -54,6 +54,11 @@ export interface FunctionHostOptions {
   queue?: QueueConsumer;
   /** Run timers on their schedule (default true). Admin invocation works either way. */
   timers?: boolean;
+  /**
+   * Run every timer once as soon as the host is up (default false), as a deployment's first tick would: the local
+   * host uses it so that, e.g., the Graph subscription exists right after `npm start` without runOnStartup.
+   */
+  runTimersAtStart?: boolean;
   /** Where logs go (default: console, one line each). */
   logger?: HostLogger;
   /** App settings for %SETTING% expressions in bindings (default: process.env). */
@@ -519,7 +524,7 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
       schedule: sched,
       status: { last: undefined, next: sched.next(now), lastUpdated: now },
     });
-    if (inv.runOnStartup) startupRuns.push(fn.metadata.name);
+    if (inv.runOnStartup || options.runTimersAtStart) startupRuns.push(fn.metadata.name);
   }
   // #endregion
 

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     ...(opts.entry ? { entry: opts.entry } : {}),
     queue: queue.consumer,
     logger,
+    runTimersAtStart: true,
   });
   running.host = host;
   const ready: ReadyMessage = {

@@ -97,6 +97,18 @@ export interface UpdateLogEntry {
   organizer: string;
   attendee: string;
   changes: string[];
+  /**
+   * `patch`: the PATCH of this event. `seriesMasterPatch`: the resend Exchange sends for a separately edited
+   * instance (an exception) when its series master is updated (one per exception and attendee, documented by
+   * Microsoft), even though the exception keeps its own body.
+   */
+  cause: 'patch' | 'seriesMasterPatch';
+}
+
+export interface UpdateCount {
+  total: number;
+  byAttendee: Record<string, number>;
+  fromSeriesMaster: Record<string, number>;
 }
 
 export interface RequestLogEntry {
@@ -784,7 +796,7 @@ export class SandboxTenant {
         ...before.attendees.filter((a) => !now.has(addr(a))),
       ];
     }
-    const log = (event: StoredEvent, what: string[]) => {
+    const log = (event: StoredEvent, what: string[], cause: UpdateLogEntry['cause'] = 'patch') => {
       for (const a of recipients) {
         this.updateLogEntries.push({
           sequence: this.updateLogEntries.length + 1,
@@ -795,13 +807,14 @@ export class SandboxTenant {
           organizer: event.organizer.address,
           attendee: a.emailAddress.address,
           changes: what,
+          cause,
         });
       }
     };
     log(ev, changes);
     if (ev.type === 'seriesMaster') {
       // Updating a series master also sends one update per separately edited instance.
-      for (const e of this.exceptionsOf(ev.id).values()) log(e, changes);
+      for (const e of this.exceptionsOf(ev.id).values()) log(e, changes, 'seriesMasterPatch');
     }
   }
 
@@ -861,13 +874,19 @@ export class SandboxTenant {
     return this.updateLogEntries;
   }
 
-  /** Update counts per event and per attendee address. */
-  updateCounts(): Record<string, { total: number; byAttendee: Record<string, number> }> {
-    const out: Record<string, { total: number; byAttendee: Record<string, number> }> = {};
+  /**
+   * Update counts per event and per attendee address: `byAttendee` counts every update the attendee received for
+   * the event; `fromSeriesMaster` the part of them that were resends caused by a PATCH of the series master.
+   */
+  updateCounts(): Record<string, UpdateCount> {
+    const out: Record<string, UpdateCount> = {};
     for (const u of this.updateLogEntries) {
-      const e = (out[u.eventId] ??= { total: 0, byAttendee: {} });
+      const e = (out[u.eventId] ??= { total: 0, byAttendee: {}, fromSeriesMaster: {} });
       e.total++;
       e.byAttendee[u.attendee] = (e.byAttendee[u.attendee] ?? 0) + 1;
+      if (u.cause === 'seriesMasterPatch') {
+        e.fromSeriesMaster[u.attendee] = (e.fromSeriesMaster[u.attendee] ?? 0) + 1;
+      }
     }
     return out;
   }

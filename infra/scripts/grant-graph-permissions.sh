@@ -7,12 +7,12 @@
 #   User.Read.All                 read users, licences and plans; /users change-notification subscriptions; delta
 #   Calendars.ReadWrite           read and update the future meetings each user organizes
 #   OnlineMeetings.ReadWrite.All  create Teams meetings when a meeting moves to Teams (with a Teams application
-#                                 access policy; see infra/README.md)
+#                                 access policy; see README.md, Deploy)
 #
 # Usage:  infra/scripts/grant-graph-permissions.sh [<principal object id of the managed identity>]
 #         (default: $AZURE_MANAGED_IDENTITY_PRINCIPAL_ID, which azd sets from the Bicep outputs)
 #         MMS_EXCHANGE_RBAC=true: mailbox access is granted by Exchange RBAC for Applications instead (scoped to the
-#         users who need migration; infra/README.md), so Calendars.ReadWrite is NOT granted tenant-wide, and an
+#         users who need migration; README.md, Deploy), so Calendars.ReadWrite is NOT granted tenant-wide, and an
 #         existing tenant-wide grant of it is removed (Entra and Exchange grants add up).
 # Needs:  Azure CLI signed in (az login) as someone who may grant app roles: Privileged Role Administrator or
 #         Global Administrator (Graph: AppRoleAssignment.ReadWrite.All + Application.Read.All).
@@ -104,4 +104,4 @@ for permission in $PERMISSIONS; do
 done
 
 echo "Microsoft Graph permissions are in place for $principal_id."
-echo "Next: scope mailbox access with Exchange RBAC for Applications (infra/README.md)."
+echo "Next: scope mailbox access with Exchange RBAC for Applications (README.md, Deploy)."

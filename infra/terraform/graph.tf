@@ -3,9 +3,9 @@
 #   User.Read.All                 read users, licences and plans; /users change-notification subscriptions; delta
 #   Calendars.ReadWrite           read and update the future meetings each user organizes
 #   OnlineMeetings.ReadWrite.All  create Teams meetings when a meeting moves to Teams (with a Teams application
-#                                 access policy; see infra/README.md)
+#                                 access policy; see README.md, Deploy)
 # Mailbox access can (and should) be narrowed to the users who need migration with Exchange RBAC for Applications
-# (infra/README.md, "Scope mailbox access").
+# (README.md, Deploy, "Scope mailbox access").
 
 locals {
   microsoft_graph_app_id = "00000003-0000-0000-c000-000000000000"

@@ -117,7 +117,7 @@ resource "azurerm_servicebus_namespace" "main" {
 }
 
 # One message per user migration, session id = the user's object id; see infra/bicep/resources.bicep and
-# infra/README.md for why these numbers.
+# README.md, Deploy for why these numbers.
 resource "azurerm_servicebus_queue" "meeting_migrations" {
   name                                    = local.meeting_migrations_queue_name
   namespace_id                            = azurerm_servicebus_namespace.main.id

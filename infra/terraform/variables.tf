@@ -50,7 +50,7 @@ variable "instance_memory_mb" {
 }
 
 variable "exchange_rbac_for_calendars" {
-  description = "true: do not grant Calendars.ReadWrite tenant-wide; grant mailbox access with Exchange RBAC for Applications scoped to the users who need migration (infra/README.md)."
+  description = "true: do not grant Calendars.ReadWrite tenant-wide; grant mailbox access with Exchange RBAC for Applications scoped to the users who need migration (README.md, Deploy)."
   type        = bool
   default     = false
 }

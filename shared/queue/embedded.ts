@@ -7,8 +7,8 @@
  * - **At-least-once.** A handler that resolves completes the message. One that throws (or rejects) abandons
  *   it: it is redelivered with `deliveryCount + 1` after `redeliveryDelayMs` (default 25 ms; Service Bus
  *   redelivers at once, the delay only avoids a hot loop). Handlers must be idempotent.
- * - **Dead letter.** When a delivery fails and `deliveryCount` has reached `maxDeliveryCount` (default 10, as
- *   Service Bus), the message moves to the dead-letter list with reason `MaxDeliveryCountExceeded` and the last
+ * - **Dead letter.** When a delivery fails and `deliveryCount` has reached `maxDeliveryCount` (default: the
+ *   queue's QUEUE_PROPERTIES in port.ts, as deployed), the message moves to the dead-letter list with reason `MaxDeliveryCountExceeded` and the last
  *   error as description. A message that fails schema validation on receive (messages.ts) is dead-lettered at
  *   once, without calling the handler, with reason `InvalidMessage: <field>`.
  * - **Scheduled delivery.** A message with `scheduledEnqueueTime` is invisible (counted by `scheduledCount`)
@@ -18,7 +18,7 @@
  *   redelivered); different sessions run concurrently, up to `maxConcurrent` (default 8, the Functions host's
  *   maxConcurrentSessions). Without sessions, up to `maxConcurrent` (default 16) messages run at once.
  * - **Duplicate detection.** A second send with the same messageId within `duplicateDetectionWindowMs`
- *   (default 10 minutes, as PT10M in the Bicep/Terraform queues) of the first is silently dropped, whatever
+ *   (default: the queue's QUEUE_PROPERTIES, as in the Bicep/Terraform queues) of the first is silently dropped, whatever
  *   happened to the first. Window 0 turns it off.
  * - **Fault mode `deliverTwice`.** Every message that completes is delivered once more (deliveryCount + 1),
  *   as Service Bus does when a lock is lost after the work was done: proves consumers are idempotent.
@@ -40,7 +40,7 @@ import type {
   ReceivedMessage,
   Subscription,
 } from './port';
-import { QUEUES } from './port';
+import { QUEUE_PROPERTIES, QUEUES } from './port';
 import { validateOutgoing, validateReceived } from './messages';
 
 export interface EmbeddedQueueSettings {
@@ -109,9 +109,6 @@ interface QueueState {
   timer?: NodeJS.Timeout;
   timerAt?: number;
 }
-
-const DEFAULT_MAX_DELIVERY = 10;
-const DEFAULT_DEDUP_WINDOW = 10 * 60_000;
 
 function toJson(body: unknown): unknown {
   const text = JSON.stringify(body);
@@ -283,9 +280,12 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
   private settings(queue: QueueName): Required<EmbeddedQueueSettings> {
     const q = this.options.queues?.[queue] ?? {};
     return {
-      maxDeliveryCount: q.maxDeliveryCount ?? this.options.maxDeliveryCount ?? DEFAULT_MAX_DELIVERY,
+      maxDeliveryCount:
+        q.maxDeliveryCount ?? this.options.maxDeliveryCount ?? QUEUE_PROPERTIES[queue].maxDeliveryCount,
       duplicateDetectionWindowMs:
-        q.duplicateDetectionWindowMs ?? this.options.duplicateDetectionWindowMs ?? DEFAULT_DEDUP_WINDOW,
+        q.duplicateDetectionWindowMs ??
+        this.options.duplicateDetectionWindowMs ??
+        QUEUE_PROPERTIES[queue].duplicateDetectionWindowMs,
     };
   }
 

@@ -11,6 +11,30 @@ export const QUEUES = {
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/**
+ * Queue properties the code relies on; Bicep and Terraform create the queues with exactly these (checked by
+ * test/unit/infra), and the embedded queue applies the same delivery count and duplicate-detection window.
+ * - meeting-migrations: sessions (session id = user id: one migration per user at a time); 5 deliveries, because
+ *   Graph failures are retried by the service itself with backoff (scheduled messages), so Service Bus redelivers
+ *   only after a crash, and five crashes in a row mean a poison message; duplicate detection 1 hour.
+ * - directory-changes: no sessions; 10 deliveries (an idempotent delta read: plain redelivery is the right retry);
+ *   duplicate detection 4 hours, Graph's retry horizon for notifications.
+ */
+export const QUEUE_PROPERTIES: Readonly<
+  Record<QueueName, { sessions: boolean; maxDeliveryCount: number; duplicateDetectionWindowMs: number }>
+> = {
+  [QUEUES.meetingMigrations]: {
+    sessions: true,
+    maxDeliveryCount: 5,
+    duplicateDetectionWindowMs: 60 * 60_000,
+  },
+  [QUEUES.directoryChanges]: {
+    sessions: false,
+    maxDeliveryCount: 10,
+    duplicateDetectionWindowMs: 4 * 60 * 60_000,
+  },
+};
+
 /** Service Bus connection-setting prefix used by the trigger bindings (app settings ServiceBusConnection__*). */
 export const SERVICE_BUS_CONNECTION = 'ServiceBusConnection';
 

@@ -3,7 +3,7 @@
  * follows"). Called by functions/migrate-user.ts for each message of the meeting-migrations queue (one session
  * per user, so one run per user at a time).
  *
- *   const result = await migrateUser(deps, { userId, run, deliveryCount, maxDeliveryCount: 10 });
+ *   const result = await migrateUser(deps, { userId, run, deliveryCount, maxDeliveryCount: MIGRATION_QUEUE_MAX_DELIVERY });
  *
  * 1. Start: the status record's state machine (startMigration) decides. A message that is not the record's
  *    current run (correlationId + retryCount) is stale, and so is a run that already ended: nothing is done.
@@ -52,7 +52,7 @@ import {
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type { CalendarGateway, DirectoryGateway, MeetingEvent } from '../graph/ports';
 import { bodyOf, validateReceived } from '../queue/messages';
-import { QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
+import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
 import type { Bridge } from '../storage/repositories/bridge-repository';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
@@ -66,8 +66,8 @@ import {
 } from './meeting-refresh';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
 
-/** Service Bus maxDeliveryCount of the meeting-migrations queue (infra and the embedded queue agree). */
-export const MIGRATION_QUEUE_MAX_DELIVERY = 10;
+/** Service Bus maxDeliveryCount of the meeting-migrations queue (one source: QUEUE_PROPERTIES). */
+export const MIGRATION_QUEUE_MAX_DELIVERY = QUEUE_PROPERTIES[QUEUES.meetingMigrations].maxDeliveryCount;
 
 /**
  * Per-meeting failure codes (the ledger's `errorCode`, the status record's `failureCodes`). docs/status-codes.md

@@ -109,7 +109,10 @@ interface SandboxEvent {
   body: { contentType: 'html' | 'text'; content: string };
   attendees: { emailAddress: { address: string } }[];
 }
-type UpdateCounts = Record<string, { total: number; byAttendee: Record<string, number> }>;
+type UpdateCounts = Record<
+  string,
+  { total: number; byAttendee: Record<string, number>; fromSeriesMaster: Record<string, number> }
+>;
 
 async function organizerEvents(upn: string): Promise<SandboxEvent[]> {
   const { value } = await sandbox<{ value: SandboxEvent[] }>(`events?mailbox=${encodeURIComponent(upn)}`);
@@ -157,11 +160,18 @@ async function updatedMeetings(upn: string): Promise<{ updated: SandboxEvent[]; 
   return { updated: events.filter((e) => (counts[e.id]?.total ?? 0) > 0), counts };
 }
 
-/** Every attendee of every updated meeting got exactly one update. */
+/**
+ * Every attendee of every updated meeting got exactly one update from the PATCH of that meeting. An exception of
+ * a series also gets Exchange's one resend when its series master is PATCHed (documented Graph behaviour): at
+ * most one of those.
+ */
 function assertUpdatedOnce(updated: SandboxEvent[], counts: UpdateCounts): void {
   for (const e of updated) {
-    for (const [attendee, n] of Object.entries(counts[e.id]?.byAttendee ?? {})) {
-      assert.equal(n, 1, `${attendee} got ${n} updates of ${e.id}`);
+    const c = counts[e.id];
+    for (const [attendee, n] of Object.entries(c?.byAttendee ?? {})) {
+      const resent = c?.fromSeriesMaster[attendee] ?? 0;
+      assert.ok(resent <= 1, `${attendee} got ${resent} series resends of ${e.id}`);
+      assert.equal(n - resent, 1, `${attendee} got ${n - resent} direct updates of ${e.id}`);
     }
   }
 }

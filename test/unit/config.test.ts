@@ -76,3 +76,18 @@ describe('config', () => {
     assert.equal(c.graph.credential.kind, 'sandbox');
   });
 });
+
+describe('README', () => {
+  const root = join(__dirname, '..', '..', '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+
+  it('documents every setting in its Settings table', () => {
+    for (const s of SETTINGS)
+      assert.ok(readme.includes(`| \`${s.name}\` | ${s.need} |`), `${s.name} missing from README`);
+  });
+
+  it('gives the two commands: run locally, run the tests', () => {
+    assert.match(readme, /npm ci && npm start/);
+    assert.match(readme, /npm ci && npm test/);
+  });
+});

@@ -42,6 +42,15 @@ interface Expected {
   schedule?: string;
 }
 
+const admin = (name: string, methods: string[], route: string): Expected => ({
+  name,
+  required: true,
+  triggerType: 'httpTrigger',
+  methods,
+  route,
+  authLevel: 'function',
+});
+
 const EXPECTED: Expected[] = [
   {
     name: 'health',
@@ -51,35 +60,53 @@ const EXPECTED: Expected[] = [
     route: 'health',
     authLevel: 'anonymous',
   },
-  // Issue 4: Graph change notifications (Graph cannot send a function key; clientState is checked instead).
+  // Graph change notifications (Graph cannot send a function key; clientState is checked instead).
   {
     name: 'notifications',
-    required: false,
+    required: true,
     triggerType: 'httpTrigger',
     methods: ['POST'],
     route: 'notifications',
     authLevel: 'anonymous',
   },
-  // Issue 3: one user's migration; the session (= user id) serialises migrations per user.
+  {
+    name: 'notificationsLifecycle',
+    required: true,
+    triggerType: 'httpTrigger',
+    methods: ['POST'],
+    route: 'notifications/lifecycle',
+    authLevel: 'anonymous',
+  },
+  // Admin API (DESIGN.md): function key, never anonymous.
+  admin('migrations', ['GET', 'POST'], 'migrations'),
+  admin('migrationStatus', ['GET'], 'migrations/{identity}'),
+  admin('migrationMeetings', ['GET'], 'migrations/{identity}/meetings'),
+  admin('settingsMigration', ['GET', 'PATCH'], 'settings/migration'),
+  admin('settingsDialIn', ['GET', 'PATCH'], 'settings/dial-in'),
+  admin('userDialIn', ['GET', 'PATCH'], 'users/{identity}/dial-in'),
+  admin('bridges', ['GET'], 'bridges'),
+  admin('bridgeNumbers', ['POST', 'DELETE'], 'bridges/{bridgeId}/numbers/{number}'),
+  admin('teamsUpgrade', ['PUT'], 'users/{identity}/teams-upgrade'),
+  // One user's migration; the session (= user id) serialises migrations per user.
   {
     name: 'migrateUser',
-    required: false,
+    required: true,
     triggerType: 'serviceBusTrigger',
     queueName: QUEUES.meetingMigrations,
     connection: SERVICE_BUS_CONNECTION,
     isSessionsEnabled: true,
   },
-  // Issue 4: directory changes from the notifications.
+  // Directory changes from the notifications.
   {
     name: 'processDirectoryChanges',
-    required: false,
+    required: true,
     triggerType: 'serviceBusTrigger',
     queueName: QUEUES.directoryChanges,
     connection: SERVICE_BUS_CONNECTION,
     isSessionsEnabled: false,
   },
-  // Issue 4: keeps Graph subscriptions alive and runs the delta sweep.
-  { name: 'renewSubscriptions', required: false, triggerType: 'timerTrigger' },
+  // Keeps Graph subscriptions alive and runs the delta sweep.
+  { name: 'renewSubscriptions', required: true, triggerType: 'timerTrigger', schedule: '0 */30 * * * *' },
 ];
 
 /** The only routes that may be anonymous: the health probe and Graph's webhook endpoints. */

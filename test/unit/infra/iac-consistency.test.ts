@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SETTINGS } from '../../../shared/config';
-import { QUEUES, SERVICE_BUS_CONNECTION } from '../../../shared/queue/port';
+import { QUEUE_PROPERTIES, QUEUES, SERVICE_BUS_CONNECTION } from '../../../shared/queue/port';
 import {
   asRecord,
   BICEP_DIR,
@@ -468,8 +468,16 @@ describe('infra: queues match shared/queue/port.ts', () => {
     string,
     { sessions: boolean; duplicateDetection: boolean; maxDeliveryCount: number }
   > = {
-    [QUEUES.meetingMigrations]: { sessions: true, duplicateDetection: true, maxDeliveryCount: 5 },
-    [QUEUES.directoryChanges]: { sessions: false, duplicateDetection: true, maxDeliveryCount: 10 },
+    [QUEUES.meetingMigrations]: {
+      sessions: QUEUE_PROPERTIES[QUEUES.meetingMigrations].sessions,
+      duplicateDetection: true,
+      maxDeliveryCount: QUEUE_PROPERTIES[QUEUES.meetingMigrations].maxDeliveryCount,
+    },
+    [QUEUES.directoryChanges]: {
+      sessions: QUEUE_PROPERTIES[QUEUES.directoryChanges].sessions,
+      duplicateDetection: true,
+      maxDeliveryCount: QUEUE_PROPERTIES[QUEUES.directoryChanges].maxDeliveryCount,
+    },
   };
 
   interface Queue {
