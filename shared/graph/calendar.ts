@@ -63,6 +63,13 @@ export function seriesEndedBefore(event: Pick<MeetingEvent, 'recurrence'>, now: 
   return !Number.isNaN(end) && end + 2 * 24 * 3600 * 1000 < now.getTime();
 }
 
+/** How often an update whose answer was lost (network error, 502, 504) and did not land is sent again. */
+const AMBIGUOUS_PATCH_RETRIES = 2;
+/** Wait before reading back after an ambiguous failure, so a PATCH still in flight can land first. */
+const AMBIGUOUS_READBACK_DELAY_MS = 500;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class GraphCalendarGateway implements CalendarGateway {
   constructor(private readonly graph: GraphClient) {}
 
@@ -208,30 +215,37 @@ export class GraphCalendarGateway implements CalendarGateway {
   ): Promise<{ changeKey: string | null }> {
     const operation = `update event ${eventId}`;
     let res;
-    try {
-      res = await this.graph.send({
-        method: 'PATCH',
-        path: `/users/${segment(userId)}/events/${segment(eventId)}`,
-        mailbox: userId,
-        headers: { Prefer: CALENDAR_PREFER },
-        body: {
-          body: { contentType: update.body.contentType, content: update.body.content },
-          singleValueExtendedProperties: [{ id: MARKER_PROPERTY_ID, value: update.marker }],
-        },
-        operation,
-        // Not blindly re-sent: a PATCH that reached Exchange but whose answer was lost would send attendees a
-        // second update. Throttling answers (429/503) are still retried; they were not processed.
-        idempotent: false,
-      });
-    } catch (e) {
-      // Ambiguous failure (the request may have been applied): read back; our marker there means it was.
-      if (e instanceof GraphRequestError && (e.status === 0 || e.status === 502 || e.status === 504)) {
-        const now = await this.getEvent(userId, eventId);
-        if (now !== null && now.marker === update.marker) {
-          return { changeKey: now.changeKey };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await this.graph.send({
+          method: 'PATCH',
+          path: `/users/${segment(userId)}/events/${segment(eventId)}`,
+          mailbox: userId,
+          headers: { Prefer: CALENDAR_PREFER },
+          body: {
+            body: { contentType: update.body.contentType, content: update.body.content },
+            singleValueExtendedProperties: [{ id: MARKER_PROPERTY_ID, value: update.marker }],
+          },
+          operation,
+          // Not blindly re-sent: a PATCH that reached Exchange but whose answer was lost would send attendees a
+          // second update. Throttling answers (429/503) are still retried; they were not processed.
+          idempotent: false,
+        });
+        break;
+      } catch (e) {
+        // Ambiguous failure (the request may have been applied): read back. Our marker there means it was; its
+        // absence means it was not, so sending it again cannot send attendees a second update.
+        if (
+          !(e instanceof GraphRequestError && (e.status === 0 || e.status === 502 || e.status === 504)) ||
+          attempt >= AMBIGUOUS_PATCH_RETRIES
+        ) {
+          throw e;
         }
+        await sleep(AMBIGUOUS_READBACK_DELAY_MS * (attempt + 1));
+        const now = await this.getEvent(userId, eventId);
+        if (now === null) throw e;
+        if (now.marker === update.marker) return { changeKey: now.changeKey };
       }
-      throw e;
     }
     // Graph answers 200 with the event; tolerate 204 from proxies that strip it.
     if (res.status === 204 || res.body === undefined) return { changeKey: null };

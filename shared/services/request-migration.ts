@@ -13,8 +13,11 @@
  * What it does:
  * 1. Resolves the identity to a directory user: the profile table first (no Graph call for known users), then
  *    Graph (`GET /users/{id | upn}`). No such user → 404 `userNotFound`. Graph unreachable → 503.
- * 2. Refuses `targetMeetingType: "Teams"` with 422 `teamsConversionNotAvailable`: converting meetings to Teams
- *    comes in a later version, and a request that cannot run is better refused than recorded as Failed.
+ * 2. Refuses an admin's start (`manualStart`) with `targetMeetingType: "Teams"`: 422
+ *    `teamsConversionNotAvailable` — converting meetings to Teams comes in a later version, and an explicit
+ *    request that cannot run is better refused. A TRIGGER that asks for Teams (per-user Teams upgrade, move to
+ *    online) is recorded like any other, so the admin sees it: the worker ends it Failed with the
+ *    `teamsTargetNotSupported` lastMessage, changing no meeting.
  * 3. Applies the pure state machine (`requestMigration` in shared/domain/status.ts) with the etag-protected
  *    read-modify-write of the status record, so concurrent requests for one user serialise:
  *    - no record, Succeeded or Failed → a new migration, Pending, `queued`;
@@ -206,7 +209,7 @@ export async function requestUserMigration(
 ): Promise<MigrationRequestResult> {
   const sourceMeetingType = input.sourceMeetingType ?? 'All';
   const targetMeetingType = input.targetMeetingType ?? 'Current';
-  if (targetMeetingType === 'Teams') {
+  if (targetMeetingType === 'Teams' && input.trigger === 'manualStart') {
     throw unprocessable(
       'teamsConversionNotAvailable',
       'targetMeetingType',

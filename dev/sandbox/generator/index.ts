@@ -770,10 +770,10 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     const meetingGuid = rng.guid();
     const meetingId = rng.digits(rng.chance(0.5) ? 11 : 12);
     const passcode = rng.passcode();
-    const joinUrl =
-      e === 'newest'
-        ? teamsMeetUrl(meetingId, passcode)
-        : teamsMeetupJoinUrl(meetingGuid, tenantId, u.seed.id);
+    // Graph's onlineMeeting.joinUrl is always the long meetup-join link; the newest invitation template shows
+    // the short /meet/<meeting id>?p=<passcode> link in the body instead (two forms of one meeting's link).
+    const graphJoinUrl = teamsMeetupJoinUrl(meetingGuid, tenantId, u.seed.id);
+    const joinUrl = e === 'newest' ? teamsMeetUrl(meetingId, passcode) : graphJoinUrl;
     const opts = {
       joinUrl,
       tenantId,
@@ -794,7 +794,7 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
       era: e,
       joinUrl,
       onlineMeeting: {
-        joinUrl,
+        joinUrl: graphJoinUrl,
         ...(dialIn
           ? {
               conferenceId: dialIn.conferenceId,
@@ -887,7 +887,10 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         block =
           c === 'pasted-not-online' && counters.online % 2 === 0
             ? makeBlock(other, 'skype')
-            : makeBlock(other, 'teams', nextTeamsEra());
+            : // A pasted block is recognisable as another meeting's only when its link has the same form as
+              // the meeting's own (Graph's long link); the newest template's short /meet/ link cannot be
+              // compared, so such a paste is refreshed like a genuine block (README, Known limits).
+              makeBlock(other, 'teams', c === 'pasted-other-organizer' ? '2022' : nextTeamsEra());
         if (c === 'pasted-other-organizer') {
           const mine = makeBlock(u, 'teams', '2022');
           onlineMeeting = mine.onlineMeeting;

@@ -439,30 +439,47 @@ describe('Graph gateways against the sandbox tenant', () => {
       assert.equal((await gw.calendar.getEvent(ALICE, id))?.marker, 'v1;retry');
     });
 
-    it('does not re-send a PATCH after an ambiguous 504: reads back, then hands the error to the caller', async () => {
+    it('after an ambiguous 504 reads back first, and sends the PATCH again only when it did not land', async () => {
       const id = await idOf('future-4');
       sandbox.tenant.throttle.setFaults({
         targets: [{ eventId: id, method: 'PATCH', status: 504, times: 1 }],
       });
       sandbox.tenant.clearRequestLog();
       try {
-        await assert.rejects(
-          gw.calendar.updateEventBody(ALICE, id, {
-            body: { contentType: 'html', content: '<p>x</p>' },
-            marker: 'v1;504',
-          }),
-          { name: 'GraphRequestError', status: 504 },
-        );
+        await gw.calendar.updateEventBody(ALICE, id, {
+          body: { contentType: 'html', content: '<p>x</p>' },
+          marker: 'v1;504',
+        });
       } finally {
         sandbox.tenant.throttle.setFaults({});
       }
       const log = sandbox.tenant.requestLog();
       assert.deepEqual(
         log.map((e) => e.method),
-        ['PATCH', 'GET'],
-        'one PATCH, then the read-back',
+        ['PATCH', 'GET', 'PATCH'],
+        'the PATCH, the read-back (marker absent: not applied), the PATCH again',
       );
-      assert.equal(sandbox.tenant.updateCounts()[id], undefined, 'no attendee got an update');
+      assert.equal(sandbox.tenant.updateCounts()[id]?.total, 2, 'one update per attendee, not two');
+      assert.equal((await gw.calendar.getEvent(ALICE, id))?.marker, 'v1;504');
+    });
+
+    it('after ambiguous failures that keep coming, hands the error to the caller', async () => {
+      const id = await idOf('future-4');
+      sandbox.tenant.throttle.setFaults({
+        targets: [{ eventId: id, method: 'PATCH', status: 504, times: 10 }],
+      });
+      try {
+        await assert.rejects(
+          gw.calendar.updateEventBody(ALICE, id, {
+            body: { contentType: 'html', content: '<p>y</p>' },
+            marker: 'v1;504-again',
+          }),
+          { name: 'GraphRequestError', status: 504 },
+        );
+      } finally {
+        sandbox.tenant.throttle.setFaults({});
+      }
+      assert.equal((await gw.calendar.getEvent(ALICE, id))?.marker, 'v1;504', 'nothing applied');
     });
 
     async function idOf(subject: string): Promise<string> {
