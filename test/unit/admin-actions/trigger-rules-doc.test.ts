@@ -56,3 +56,14 @@ describe('docs/trigger-rules.md', () => {
     assert.ok(rows.slice(firstNever).every((r) => r.includes('— (not a trigger)')));
   });
 });
+
+describe('README "Trigger rules"', () => {
+  it('holds the same table as the rules render to', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const rows = renderTriggerRulesMarkdown()
+      .split('\n')
+      .filter((l) => l.startsWith('|'));
+    assert.ok(rows.length > 10);
+    for (const row of rows) assert.ok(readme.includes(row), `README lacks the row: ${row.slice(0, 80)}`);
+  });
+});
