@@ -13,4 +13,6 @@ process.argv = [process.argv[0] ?? process.execPath, main, ...process.argv.slice
 setInterval(() => {
   if (process.ppid !== parent) process.exit(0);
 }, 1_000).unref();
+// A path known only at run time: the Azurite entry point to run in this process.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 require(main);

@@ -239,8 +239,16 @@ describe('sandbox tenant generator', () => {
         const block = e.body.content.slice(r.start, r.end);
         if (c.block === 'teams-newest') {
           // Graph reports the long meetup-join link; the newest template shows the short /meet/ link instead.
-          assert.match(join, /^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//, `${e.sandboxCase}: Graph link`);
-          assert.match(block, /https:\/\/teams\.microsoft\.com\/meet\/\d+\?p=/, `${e.sandboxCase}: short link`);
+          assert.match(
+            join,
+            /^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//,
+            `${e.sandboxCase}: Graph link`,
+          );
+          assert.match(
+            block,
+            /https:\/\/teams\.microsoft\.com\/meet\/\d+\?p=/,
+            `${e.sandboxCase}: short link`,
+          );
           continue;
         }
         assert.ok(
