@@ -8,6 +8,7 @@ import './notifications';
 import './notifications-lifecycle';
 import './process-directory-changes';
 import './renew-subscriptions';
+import './sweep-stalled-migrations';
 import './settings-migration';
 import './settings-dial-in';
 import './user-dial-in';

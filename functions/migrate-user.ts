@@ -35,7 +35,11 @@ export async function migrateUser(message: unknown, context: InvocationContext):
     received,
     { maxDeliveryCount: MIGRATION_QUEUE_MAX_DELIVERY },
   );
-  if (outcome.kind === 'invalid') context.error(`Invalid meeting-migrations message: ${outcome.reason}`);
+  if (outcome.kind === 'invalid') {
+    // Not ours to drop: throwing abandons it, and after maxDeliveryCount deliveries Service Bus dead-letters it,
+    // where an admin can read it (the embedded queue dead-letters it at once on receive).
+    throw new Error(`Invalid meeting-migrations message: ${outcome.reason}`);
+  }
 }
 
 app.serviceBusQueue('migrateUser', {

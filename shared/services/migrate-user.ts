@@ -40,7 +40,9 @@ import {
 } from '../domain/meeting-block';
 import {
   finishMigration,
+  isStalled,
   recordProgress,
+  runKeyOf,
   startMigration,
   StatusTransitionError,
   type FinishOutcome,
@@ -512,6 +514,38 @@ async function migrateMeeting(
 
 // ---------------------------------------------------------------------------------------------------------
 // Queue message entry point
+
+/**
+ * A run InProgress with no progress written for this long is taken for dead: the host renews a message lock at
+ * most until functionTimeout (1 hour), and a live run writes its progress after every page.
+ */
+export const STALLED_AFTER_MS = 2 * 3600_000;
+
+/**
+ * Ends runs whose worker died without recording anything (a crash on the queue's last delivery, a message
+ * dead-lettered mid-run): each such user is finished with `unexpectedError`, which schedules a retry (or ends
+ * Failed past MIGRATION_MAX_RETRIES), so no user stays InProgress forever. Run by the sweepStalledMigrations timer.
+ */
+export async function sweepStalledMigrations(
+  deps: MigrateUserDeps,
+  staleAfterMs: number = STALLED_AFTER_MS,
+): Promise<{ inProgress: number; ended: string[] }> {
+  const now = deps.clock();
+  const ended: string[] = [];
+  let inProgress = 0;
+  for await (const status of deps.repositories.status.all({ state: 'InProgress' })) {
+    inProgress++;
+    if (!isStalled(status, now, staleAfterMs)) continue;
+    const result = await finish(
+      deps,
+      status.userId,
+      runKeyOf(status),
+      userError('unexpectedError', `no progress since ${status.modifiedDate}; the worker stopped`),
+    );
+    if (result.kind === 'finished') ended.push(status.userId);
+  }
+  return { inProgress, ended };
+}
 
 export type MigrationMessageOutcome =
   MigrateUserResult | { kind: 'invalid'; reason: string } | { kind: 'ignored'; reason: string };

@@ -192,8 +192,12 @@ export async function listMigrations(
     ...(query.startTime !== undefined ? { modifiedFrom: query.startTime } : {}),
   };
   if (query.userId !== undefined) {
-    const user = await resolveUser(ports, query.userId);
-    options.userIds = [user.userId];
+    // An object id with a record needs no lookup (the user may even be gone from the directory since).
+    const known =
+      query.userId.kind === 'objectId' && (await ports.statuses.get(query.userId.value)) !== null
+        ? query.userId.value
+        : undefined;
+    options.userIds = [known ?? (await resolveUser(ports, query.userId)).userId];
   }
   const records: MigrationStatus[] = [];
   for await (const s of ports.statuses.all(options)) {

@@ -1,7 +1,7 @@
 /**
  * The service's Graph subscription on `users` (changeType `updated,deleted`), kept alive:
  *
- * - `ensureSubscriptions` (the renewSubscriptions timer, which also runs at start-up): creates the subscription
+ * - `ensureSubscriptions` (the renewSubscriptions timer, every 30 minutes): creates the subscription
  *   when there is none (Graph's validation handshake reaches POST /api/notifications while the create call is in
  *   flight, so the host must already be serving HTTP), renews it when it expires within `renewWithinMs`
  *   (default 48 h; Graph allows at most 41,760 minutes for users; the expiry Graph lists wins over the table's),
@@ -40,7 +40,7 @@ import {
 
 export const USERS_RESOURCE = '/users';
 export const USERS_CHANGE_TYPE = 'updated,deleted';
-/** Renew when the subscription expires within this (the timer runs every 6 hours: 8 chances). */
+/** Renew when the subscription expires within this (the timer runs every 30 minutes). */
 export const DEFAULT_RENEW_WITHIN_MS = 48 * 3600_000;
 
 export interface SubscriptionDeps {

@@ -107,6 +107,13 @@ const EXPECTED: Expected[] = [
   },
   // Keeps Graph subscriptions alive and runs the delta sweep.
   { name: 'renewSubscriptions', required: true, triggerType: 'timerTrigger', schedule: '0 */30 * * * *' },
+  // Ends migrations whose worker died without recording an outcome.
+  {
+    name: 'sweepStalledMigrations',
+    required: true,
+    triggerType: 'timerTrigger',
+    schedule: '0 15,45 * * * *',
+  },
 ];
 
 /** The only routes that may be anonymous: the health probe and Graph's webhook endpoints. */
