@@ -12,7 +12,10 @@
  * NODE_PATH and the sandbox certificate in NODE_EXTRA_CA_CERTS, prints what runs where and the line
  * `MMS_HOST_READY http://127.0.0.1:PORT`. Ctrl-C or SIGTERM stops every process it started.
  *
- *   npm start -- [--port 7071] [--users 25] [--meetings 10] [--seed 1] [--no-sandbox]
+ *   npm start -- [--port 7071] [--users 25] [--meetings 10] [--seed 1] [--no-sandbox] [--demo | --no-demo]
+ *
+ * With the sandbox tenant (unless --no-demo or MMS_DEMO=0), dev/demo.ts then migrates every sandbox user and
+ * shows the status table until all are done.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,6 +27,7 @@ import { freePort, startAzurite, type AzuriteHandle } from './azurite';
 import type { ReadyMessage } from './host/main';
 import { DEFAULT_FUNCTION_KEY, DEFAULT_PORT, REPO_ROOT } from './host/host';
 import { startSandboxTenant, type SandboxLink } from './host/sandbox-link';
+import { runDemo } from './demo';
 import { loadLocalData } from './local-data';
 import { loadConfig } from '../shared/config';
 import { createRepositories } from '../shared/storage/repositories';
@@ -142,6 +146,8 @@ async function main(): Promise<void> {
     )
     .option('--seed <n>', 'random seed of the generated tenant', intOption('--seed', 0, 2 ** 31 - 1), 1)
     .option('--no-sandbox', 'do not start the sandbox tenant (use the Graph settings as given)')
+    .option('--demo', 'migrate every sandbox user once ready and show it (default with the sandbox)')
+    .option('--no-demo', 'do not run the demo')
     .option('--settings <file>', 'local settings file', join(REPO_ROOT, 'local.settings.json'))
     .option(
       '--data <dir>',
@@ -155,6 +161,7 @@ async function main(): Promise<void> {
     meetings: number;
     seed: number;
     sandbox: boolean;
+    demo?: boolean;
     settings: string;
     data: string;
   }>();
@@ -293,6 +300,21 @@ async function main(): Promise<void> {
     console.log(`\nMeeting Migration Service — local run\n${table(rows)}\n\nFunctions:`);
     console.log(table(ready.functions.map((f) => [f.name, describeTrigger(f, apiBase)])));
     console.log(`\nPress Ctrl-C to stop.\nMMS_HOST_READY ${ready.url}`);
+    // The demo is on by default with the sandbox tenant; --no-demo (or MMS_DEMO=0, which the test runner sets so
+    // end-to-end tests see their tenant untouched) turns it off.
+    if (sandbox && (opts.demo ?? process.env.MMS_DEMO !== '0')) {
+      const { controlUrl, seed } = sandbox;
+      const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+      const identities = seed.users.map((u) => u.userPrincipalName);
+      void runDemo({
+        apiUrl: ready.url,
+        functionKey: ready.functionKey,
+        identities,
+        sandboxControlUrl: controlUrl,
+        columns,
+        log: console.log,
+      });
+    }
   } catch (err) {
     console.error(err instanceof Error ? err.message : String(err));
     await shutdown(1);

@@ -86,7 +86,15 @@ export function consoleLogger(prefix = ''): HostLogger {
   return (level, category, message, functionName) => {
     if (level === 'trace' || level === 'debug' || level === 'none') return;
     const where = functionName ? `[${functionName}] ` : category === 'system' ? '[host] ' : '';
-    const line = `${prefix}${where}${message}`;
+    // One line per log entry (objects logged by functions arrive pretty-printed over several lines).
+    const oneLine = message.includes('\n')
+      ? message
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+          .join(' ')
+      : message;
+    const line = `${prefix}${where}${oneLine}`;
     if (level === 'error' || level === 'critical') console.error(line);
     else if (level === 'warning') console.warn(line);
     else console.log(line);

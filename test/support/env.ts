@@ -11,5 +11,7 @@ export function testEnvironment(root: string, tablesConnectionString: string): R
     NODE_EXTRA_CA_CERTS: join(root, 'dev', 'sandbox', 'certs', 'sandbox-dev-only.crt'),
     NODE_PATH: join(root, 'dist', 'dev', 'host', 'stubs'),
     NODE_ENV: 'test',
+    // npm start's demo migrates every sandbox user; end-to-end tests turn it on only where they test it.
+    MMS_DEMO: '0',
   };
 }

@@ -328,6 +328,19 @@ describe('status queries', () => {
     ]);
   });
 
+  it('userId as an object id finds a record even when the user left the directory', async () => {
+    const gone = { userId: '55555555-5555-4555-8555-555555555555', userPrincipalName: 'gone@contoso.com' };
+    world.statuses.rows.set(gone.userId, status(gone, {}));
+    const res = await migrations(request('GET', `/api/migrations?userId=${gone.userId}`), context());
+    assert.equal(res.status, 200);
+    assert.deepEqual(
+      (res.jsonBody as MigrationStatus[]).map((s) => s.userId),
+      [gone.userId],
+    );
+    const one = await migrationStatus(request('GET', '/x', { params: { identity: gone.userId } }), context());
+    assert.equal(one.status, 200);
+  });
+
   it('userId naming nobody answers 404 userNotFound', async () => {
     world.directory.calls = [];
     const res = await migrations(request('GET', '/api/migrations?userId=nobody@contoso.com'), context());
