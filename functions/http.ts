@@ -104,3 +104,25 @@ export function httpHandler(
     }
   };
 }
+
+/** What the Graph webhook services answer (change notifications and lifecycle notifications alike). */
+export type WebhookOutcome =
+  | { kind: 'badRequest'; code: string; message: string }
+  | { kind: 'unavailable'; message: string }
+  | { kind: 'accepted' };
+
+/** 400 for a malformed body, 503 (Graph redelivers) when a dependency failed, else 202. */
+export function webhookResponse(outcome: WebhookOutcome): HttpResponseInit {
+  switch (outcome.kind) {
+    case 'badRequest':
+      return { status: 400, jsonBody: { error: { code: outcome.code, message: outcome.message } } };
+    case 'unavailable':
+      return {
+        status: 503,
+        headers: { 'retry-after': '5' },
+        jsonBody: { error: { code: 'dependencyUnavailable', message: outcome.message } },
+      };
+    case 'accepted':
+      return { status: 202 };
+  }
+}

@@ -7,6 +7,7 @@
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { validationResponse } from '../shared/services/notifications';
+import { webhookResponse } from './http';
 import { handleLifecycleNotifications, subscriptionDeps } from '../shared/services/subscriptions';
 
 export async function notificationsLifecycle(
@@ -15,19 +16,7 @@ export async function notificationsLifecycle(
 ): Promise<HttpResponseInit> {
   const handshake = validationResponse(request.query);
   if (handshake) return handshake;
-  const outcome = await handleLifecycleNotifications(subscriptionDeps(context), await request.text());
-  switch (outcome.kind) {
-    case 'badRequest':
-      return { status: 400, jsonBody: { error: { code: outcome.code, message: outcome.message } } };
-    case 'unavailable':
-      return {
-        status: 503,
-        headers: { 'retry-after': '5' },
-        jsonBody: { error: { code: 'dependencyUnavailable', message: outcome.message } },
-      };
-    case 'accepted':
-      return { status: 202 };
-  }
+  return webhookResponse(await handleLifecycleNotifications(subscriptionDeps(context), await request.text()));
 }
 
 app.http('notificationsLifecycle', {

@@ -11,6 +11,7 @@ import {
   notificationDeps,
   validationResponse,
 } from '../shared/services/notifications';
+import { webhookResponse } from './http';
 
 export async function notifications(
   request: HttpRequest,
@@ -19,21 +20,10 @@ export async function notifications(
   const handshake = validationResponse(request.query);
   if (handshake) return handshake;
   const outcome = await handleChangeNotifications(notificationDeps(context), await request.text());
-  switch (outcome.kind) {
-    case 'badRequest':
-      return { status: 400, jsonBody: { error: { code: outcome.code, message: outcome.message } } };
-    case 'unavailable':
-      return {
-        status: 503,
-        headers: { 'retry-after': '5' },
-        jsonBody: { error: { code: 'dependencyUnavailable', message: outcome.message } },
-      };
-    case 'accepted':
-      if (outcome.accepted > 0 || outcome.dropped > 0) {
-        context.info(`Change notifications: ${outcome.accepted} queued, ${outcome.dropped} dropped`);
-      }
-      return { status: 202 };
+  if (outcome.kind === 'accepted' && (outcome.accepted > 0 || outcome.dropped > 0)) {
+    context.info(`Change notifications: ${outcome.accepted} queued, ${outcome.dropped} dropped`);
   }
+  return webhookResponse(outcome);
 }
 
 app.http('notifications', {
