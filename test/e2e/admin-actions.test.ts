@@ -12,69 +12,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { findOnlineMeetingBlock } from '../../shared/domain/meeting-block';
+import { startLocalHost, type LocalHost } from '../support/local-host';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const KEY = 'local-dev-key';
-
-interface Local {
-  child: ChildProcess;
-  apiUrl: string;
-  graphUrl: string;
-  output: () => string;
-  exited: Promise<unknown>;
-  cleanup: () => void;
-}
-
-async function startLocal(args: string[]): Promise<Local> {
-  const dir = mkdtempSync(join(tmpdir(), 'mms-e2e-admin-'));
-  const settings = join(dir, 'local.settings.json');
-  writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: { MIGRATION_DELAY_SECONDS: '0' } }));
-  const env = { ...process.env };
-  for (const k of [
-    'TABLES_CONNECTION_STRING',
-    'TABLES_ENDPOINT',
-    'QUEUE_TRANSPORT',
-    'GRAPH_CREDENTIAL',
-    'MIGRATION_DELAY_SECONDS',
-  ])
-    delete env[k];
-  const child = spawn(
-    NODE,
-    [join(ROOT, 'dist', 'dev', 'start.js'), '--port', '0', '--settings', settings, '--data', dir, ...args],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const cleanup = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const m = /^MMS_HOST_READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-    const graph = /^\s+Graph\s+(\S+)/m.exec(out);
-    if (m?.[1] && graph?.[1]) {
-      return { child, apiUrl: m[1], graphUrl: graph[1], output: () => out, exited, cleanup };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      cleanup();
-      throw new Error(`npm start did not become ready (exit ${child.exitCode}):\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Json = Record<string, unknown>;
 
-let local: Local;
+let local: LocalHost;
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
   const res = await fetch(`${local.apiUrl}/api/${path}`, {
@@ -177,14 +122,17 @@ function assertUpdatedOnce(updated: SandboxEvent[], counts: UpdateCounts): void 
 }
 
 before(async () => {
-  local = await startLocal(['--users', '14', '--meetings', '4', '--seed', '3']);
+  local = await startLocalHost(['--users', '14', '--meetings', '4', '--seed', '3'], {
+    // MIGRATION_DELAY_SECONDS comes from local.settings.json, not from the inherited environment.
+    settings: { MIGRATION_DELAY_SECONDS: '0' },
+    unsetEnv: ['MIGRATION_DELAY_SECONDS'],
+    tmpPrefix: 'mms-e2e-admin-',
+  });
 });
 
 after(async () => {
   if (!local) return;
-  local.child.kill('SIGINT');
-  await Promise.race([local.exited, new Promise((r) => setTimeout(r, 15_000))]);
-  local.cleanup();
+  await local.stop('SIGINT', 15_000);
 });
 
 describe('admin actions on the local host', () => {

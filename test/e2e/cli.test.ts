@@ -10,75 +10,27 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE, ROOT, startLocalHost, type LocalHost } from '../support/local-host';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const MMS = join(ROOT, 'dist', 'cli', 'mms.js');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-interface Local {
-  child: ChildProcess;
-  output: () => string;
-  api: string;
-  key: string;
-  control: string;
-  exited: Promise<number | null>;
-  cleanup: () => void;
-}
-
-/** dist/dev/start.js on free ports with its own data folder; resolves once MMS_HOST_READY is printed. */
-async function startLocal(args: string[]): Promise<Local> {
-  const dir = mkdtempSync(join(tmpdir(), 'mms-e2e-cli-'));
-  const settings = join(dir, 'local.settings.json');
-  writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {} }));
-  const env: Record<string, string | undefined> = { ...process.env, MIGRATION_DELAY_SECONDS: '0' };
-  for (const k of ['TABLES_CONNECTION_STRING', 'TABLES_ENDPOINT', 'QUEUE_TRANSPORT', 'GRAPH_CREDENTIAL'])
-    delete env[k];
-  const child = spawn(
-    NODE,
-    [join(ROOT, 'dist', 'dev', 'start.js'), '--port', '0', '--settings', settings, '--data', dir, ...args],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const cleanup = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const api = /^MMS_HOST_READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-    if (api) {
-      const key = /^\s+Function key\s+(\S+)/m.exec(out)?.[1];
-      const control = /^\s+Sandbox control\s+(https:\/\/\S+)/m.exec(out)?.[1];
-      if (!key || !control) {
-        cleanup();
-        throw new Error(`the start-up table lacks the Function key or Sandbox control row:\n${out}`);
-      }
-      return { child, output: () => out, api, key, control, exited, cleanup };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      cleanup();
-      throw new Error(`npm start did not become ready (exit ${child.exitCode}):\n${out}`);
-    }
-    await sleep(100);
-  }
-}
-
-async function stopLocal(local: Local): Promise<void> {
-  try {
-    local.child.kill('SIGINT');
-    await Promise.race([local.exited, sleep(20_000)]);
-  } finally {
+/** The local host on free ports with its own data folder; the sandbox control URL must be printed (https). */
+async function startLocal(args: string[]): Promise<LocalHost & { sandboxControlUrl: string }> {
+  const local = await startLocalHost(args, {
+    env: { MIGRATION_DELAY_SECONDS: '0' },
+    readyTimeoutMs: 120_000,
+    tmpPrefix: 'mms-e2e-cli-',
+  });
+  const control = local.sandboxControlUrl;
+  if (!control?.startsWith('https://')) {
     local.cleanup();
+    throw new Error(`the start-up table lacks the Sandbox control row:\n${local.output()}`);
   }
+  return { ...local, sandboxControlUrl: control };
 }
 
 interface Run {
@@ -120,14 +72,14 @@ describe('mms CLI against the local host', () => {
   it('start, watch, status, summary, meetings; errors exit 1 with the message', async () => {
     const local = await startLocal(['--no-demo', '--users', '6', '--meetings', '3']);
     try {
-      const res = await fetch(`${local.control}/users`);
+      const res = await fetch(`${local.sandboxControlUrl}/users`);
       assert.equal(res.status, 200);
       const body = (await res.json()) as RawUser[] | { value: RawUser[] };
       const users = Array.isArray(body) ? body : body.value;
       const user = users.find((u) => (u.sandboxMailboxLocation ?? 'exchangeOnline') === 'exchangeOnline');
       assert.ok(user, 'the sandbox tenant has a user with an Exchange Online mailbox');
       const upn = user.userPrincipalName;
-      const g = ['--url', local.api, '--key', local.key];
+      const g = ['--url', local.apiUrl, '--key', local.functionKey];
 
       // Nothing was started (the demo is off).
       const before = await mms([...g, 'status']);
@@ -199,7 +151,7 @@ describe('mms CLI against the local host', () => {
         'the updated meetings listed are the ones the status record counts',
       );
 
-      const badKey = await mms(['--url', local.api, '--key', 'not-the-key', 'status']);
+      const badKey = await mms(['--url', local.apiUrl, '--key', 'not-the-key', 'status']);
       assert.equal(badKey.code, 1, show(badKey));
       assert.match(badKey.stderr, /^error unauthorized: the function key was refused/);
       assert.equal(badKey.stdout, '');
@@ -219,7 +171,7 @@ describe('mms CLI against the local host', () => {
         /option '--source <type>' argument 'Skype' is invalid\. Must be one of All, SfB, Teams/,
       );
     } finally {
-      await stopLocal(local);
+      await local.stop();
     }
   });
 
@@ -267,7 +219,15 @@ describe('npm start demo', () => {
       assert.match(out, /npm run mms -- meetings \S+@\S+/);
 
       // What the demo reported is what the API says.
-      const r = await mms(['--url', local.api, '--key', local.key, 'status', '--summary', '--json']);
+      const r = await mms([
+        '--url',
+        local.apiUrl,
+        '--key',
+        local.functionKey,
+        'status',
+        '--summary',
+        '--json',
+      ]);
       assert.equal(r.code, 0, show(r));
       const summary = JSON.parse(r.stdout) as { state: string; userCount: number }[];
       assert.deepEqual(
@@ -280,7 +240,7 @@ describe('npm start demo', () => {
         ],
       );
     } finally {
-      await stopLocal(local);
+      await local.stop();
     }
   });
 });

@@ -5,58 +5,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT, startLocalHost, startupRow, type LocalHost } from '../support/local-host';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  apiUrl: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  cleanup: () => void;
-}
-
-async function startLocal(args: string[]): Promise<Started> {
-  const dir = mkdtempSync(join(tmpdir(), 'mms-e2e-'));
-  const settings = join(dir, 'local.settings.json');
-  writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {} }));
-  const env = { ...process.env };
-  // The test runner's own settings must not leak into the local run.
-  for (const k of ['TABLES_CONNECTION_STRING', 'TABLES_ENDPOINT', 'QUEUE_TRANSPORT', 'GRAPH_CREDENTIAL'])
-    delete env[k];
-  const child = spawn(
-    NODE,
-    [join(ROOT, 'dist', 'dev', 'start.js'), '--port', '0', '--settings', settings, '--data', dir, ...args],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const cleanup = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const m = /^MMS_HOST_READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
-    if (m?.[1]) return { child, output: () => out, apiUrl: m[1], exited, cleanup };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      cleanup();
-      throw new Error(`npm start did not become ready (exit ${child.exitCode}):\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function portFromUrl(url: string): number {
   return Number(new URL(url).port);
@@ -80,7 +34,7 @@ function processGone(pid: number): boolean {
 }
 
 async function stopAndCheck(
-  run: Started,
+  run: LocalHost,
   ports: number[],
   pids: number[],
   signal: NodeJS.Signals = 'SIGINT',
@@ -93,14 +47,14 @@ async function stopAndCheck(
 }
 
 function row(output: string, label: string): string {
-  const m = new RegExp(`^\\s+${label}\\s+(\\S+)`, 'm').exec(output);
-  assert.ok(m?.[1], `the start-up table has a "${label}" row:\n${output}`);
-  return m[1];
+  const value = startupRow(output, label);
+  assert.ok(value, `the start-up table has a "${label}" row:\n${output}`);
+  return value;
 }
 
 describe('npm start (local host, black box)', () => {
   it('serves /api/health and the sandbox tenant, and Ctrl-C stops every process', async () => {
-    const run = await startLocal(['--users', '5', '--meetings', '3']);
+    const run = await startLocalHost(['--users', '5', '--meetings', '3']);
     try {
       const health = await fetch(`${run.apiUrl}/api/health`);
       assert.equal(health.status, 200);
@@ -108,7 +62,7 @@ describe('npm start (local host, black box)', () => {
 
       const out = run.output();
       const graphUrl = row(out, 'Graph');
-      const token = /Sandbox token\s+Authorization: Bearer (\S+)/.exec(out)?.[1];
+      const token = run.sandboxToken;
       assert.ok(token, 'the sandbox token is printed');
       const users = await fetch(`${graphUrl}/v1.0/users/delta`, {
         headers: { authorization: `Bearer ${token}` },
@@ -133,7 +87,7 @@ describe('npm start (local host, black box)', () => {
   });
 
   it('runs without the sandbox (--no-sandbox) and stops every process on SIGTERM', async () => {
-    const run = await startLocal(['--no-sandbox']);
+    const run = await startLocalHost(['--no-sandbox']);
     try {
       const health = await fetch(`${run.apiUrl}/api/health`);
       assert.equal(health.status, 200);

@@ -21,17 +21,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { findOnlineMeetingBlock, type OnlineMeetingBlock } from '../../shared/domain/meeting-block';
 import { LAST_MESSAGES } from '../../shared/domain/last-message';
 import type { SkipReason } from '../../shared/domain/eligibility';
 import { parseSandboxCase } from '../../dev/sandbox/generator';
+import { startLocalHost, type LocalHost } from '../support/local-host';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const USERS = 50;
 const MEETINGS = 6;
 const SEED = 4242;
@@ -40,71 +35,21 @@ const SETTLE_TIMEOUT_MS = 240_000;
 // ---------------------------------------------------------------------------------------------------------------
 // The local host
 
-interface Host {
-  child: ChildProcess;
-  output: () => string;
-  api: string;
-  key: string;
-  graph: string;
-  exited: Promise<number | null>;
-  cleanup: () => void;
-}
-
-async function startHost(extraEnv: Record<string, string>): Promise<Host> {
-  const dir = mkdtempSync(join(tmpdir(), 'mms-e2e-migration-'));
-  const settings = join(dir, 'local.settings.json');
-  writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {} }));
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    MIGRATION_DELAY_SECONDS: '0',
-    ...extraEnv,
-  };
-  for (const k of ['TABLES_CONNECTION_STRING', 'TABLES_ENDPOINT', 'QUEUE_TRANSPORT', 'GRAPH_CREDENTIAL'])
-    delete env[k];
-  const child = spawn(
-    NODE,
-    [
-      join(ROOT, 'dist', 'dev', 'start.js'),
-      ...['--port', '0', '--users', String(USERS), '--meetings', String(MEETINGS), '--seed', String(SEED)],
-      ...['--settings', settings, '--data', dir],
-    ],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+/** The local host with the generated tenant; the sandbox tenant's Graph URL must be printed (https). */
+async function startHost(extraEnv: Record<string, string>): Promise<LocalHost> {
+  const host = await startLocalHost(
+    ['--users', String(USERS), '--meetings', String(MEETINGS), '--seed', String(SEED)],
+    {
+      env: { MIGRATION_DELAY_SECONDS: '0', ...extraEnv },
+      readyTimeoutMs: 120_000,
+      tmpPrefix: 'mms-e2e-migration-',
+    },
   );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const cleanup = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const ready = /^MMS_HOST_READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
-    if (ready) {
-      const graph = /^\s+Graph\s+(https:\/\/\S+)/m.exec(out)?.[1];
-      const key = /^\s+Function key\s+(\S+)/m.exec(out)?.[1];
-      if (!graph || !key) {
-        cleanup();
-        throw new Error(`the start-up table lacks the Graph or Function key row:\n${out}`);
-      }
-      return { child, output: () => out, api: ready, key, graph, exited, cleanup };
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      cleanup();
-      throw new Error(`npm start did not become ready (exit ${child.exitCode}):\n${out}`);
-    }
-    await sleep(100);
-  }
-}
-
-async function stopHost(host: Host): Promise<void> {
-  try {
-    host.child.kill('SIGINT');
-    await Promise.race([host.exited, sleep(20_000)]);
-  } finally {
+  if (!host.graphUrl.startsWith('https://')) {
     host.cleanup();
+    throw new Error(`the start-up table lacks the sandbox Graph row:\n${host.output()}`);
   }
+  return host;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -200,12 +145,12 @@ class Sandbox {
 }
 
 class Api {
-  constructor(private readonly host: Host) {}
+  constructor(private readonly host: LocalHost) {}
   private get headers() {
-    return { 'x-functions-key': this.host.key };
+    return { 'x-functions-key': this.host.functionKey };
   }
   async start(identity: string): Promise<{ status: number; outcome: string | null; body: Status }> {
-    const res = await fetch(`${this.host.api}/api/migrations`, {
+    const res = await fetch(`${this.host.apiUrl}/api/migrations`, {
       method: 'POST',
       headers: { ...this.headers, 'content-type': 'application/json' },
       body: JSON.stringify({ identity }),
@@ -220,15 +165,18 @@ class Api {
   }
   summary() {
     return getJson<{ state: string; userCount: number }[]>(
-      `${this.host.api}/api/migrations?summaryOnly=true`,
+      `${this.host.apiUrl}/api/migrations?summaryOnly=true`,
       this.headers,
     );
   }
   statuses() {
-    return getJson<Status[]>(`${this.host.api}/api/migrations`, this.headers);
+    return getJson<Status[]>(`${this.host.apiUrl}/api/migrations`, this.headers);
   }
   status(identity: string) {
-    return getJson<Status>(`${this.host.api}/api/migrations/${encodeURIComponent(identity)}`, this.headers);
+    return getJson<Status>(
+      `${this.host.apiUrl}/api/migrations/${encodeURIComponent(identity)}`,
+      this.headers,
+    );
   }
   /** Every per-meeting row of the user's current migration, through the continuation tokens. */
   async meetings(identity: string): Promise<{ rows: MeetingRow[]; pages: number }> {
@@ -238,7 +186,7 @@ class Api {
     do {
       const qs = new URLSearchParams({ pageSize: '4', ...(token ? { continuationToken: token } : {}) });
       const page = await getJson<{ meetings: MeetingRow[]; continuationToken?: string }>(
-        `${this.host.api}/api/migrations/${encodeURIComponent(identity)}/meetings?${qs.toString()}`,
+        `${this.host.apiUrl}/api/migrations/${encodeURIComponent(identity)}/meetings?${qs.toString()}`,
         this.headers,
       );
       rows.push(...page.meetings);
@@ -608,7 +556,7 @@ describe('migration end to end (local host, sandbox tenant)', () => {
     const host = await startHost({});
     try {
       const api = new Api(host);
-      const sandbox = new Sandbox(host.graph);
+      const sandbox = new Sandbox(host.graphUrl);
       const users = await sandbox.users();
       assert.equal(users.length, USERS);
       const before = await sandbox.events();
@@ -649,7 +597,7 @@ describe('migration end to end (local host, sandbox tenant)', () => {
           `first run ${(firstRun / 1000).toFixed(1)} s, second run ${(secondRun / 1000).toFixed(1)} s (0 updates)`,
       );
     } finally {
-      await stopHost(host);
+      await host.stop();
     }
   });
 
@@ -657,7 +605,7 @@ describe('migration end to end (local host, sandbox tenant)', () => {
     const host = await startHost({ MMS_QUEUE_DELIVER_TWICE: '1' });
     try {
       const api = new Api(host);
-      const sandbox = new Sandbox(host.graph);
+      const sandbox = new Sandbox(host.graphUrl);
       await sandbox.faults({ rate: 0.1, statuses: [429, 503, 504], retryAfterSeconds: 1, seed: 7 });
       const users = await sandbox.users();
       const before = await sandbox.events();
@@ -684,7 +632,7 @@ describe('migration end to end (local host, sandbox tenant)', () => {
           `attendee updates ${end.updates}, migrateUser executions ${executions}, ${(elapsed / 1000).toFixed(1)} s`,
       );
     } finally {
-      await stopHost(host);
+      await host.stop();
     }
   });
 });

@@ -8,14 +8,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
+import { startLocalHost, type LocalHost } from '../support/local-host';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
 const KEY = 'e2e-trigger-key';
 const AC_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 const SKU_MCOMEETADV = '0c266dff-15dd-4b49-8397-2bb16070ed52';
@@ -57,9 +52,7 @@ const statusView = z.looseObject({
 });
 type StatusView = z.infer<typeof statusView>;
 
-let child: ChildProcess | undefined;
-let dir = '';
-let out = '';
+let host: LocalHost | undefined;
 let api = '';
 let control = '';
 
@@ -71,7 +64,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
     const v = await fn();
     if (v !== undefined) return v;
     if (Date.now() > deadline) {
-      const log = out
+      const log = (host?.output() ?? '')
         .split('\n')
         .filter((l) => !/Executed '/.test(l))
         .join('\n');
@@ -192,59 +185,17 @@ async function waitForFinished(userId: string): Promise<StatusView> {
 
 describe('triggers end to end (npm start, black box)', () => {
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mms-e2e-triggers-'));
-    const settings = join(dir, 'local.settings.json');
-    writeFileSync(settings, JSON.stringify({ IsEncrypted: false, Values: {} }));
-    const env: Record<string, string | undefined> = {
-      ...process.env,
-      MIGRATION_DELAY_SECONDS: '3',
-      MMS_FUNCTION_KEY: KEY,
-    };
-    for (const k of ['TABLES_CONNECTION_STRING', 'TABLES_ENDPOINT', 'QUEUE_TRANSPORT', 'GRAPH_CREDENTIAL'])
-      delete env[k];
-    child = spawn(
-      NODE,
-      [
-        join(ROOT, 'dist', 'dev', 'start.js'),
-        '--port',
-        '0',
-        '--users',
-        '8',
-        '--meetings',
-        '4',
-        '--seed',
-        '7',
-        '--settings',
-        settings,
-        '--data',
-        dir,
-      ],
-      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    api = await waitFor(
-      'MMS_HOST_READY',
-      () => {
-        if (child?.exitCode !== null) throw new Error(`npm start exited early:\n${out}`);
-        return Promise.resolve(/^MMS_HOST_READY (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out)?.[1]);
-      },
-      90_000,
-    );
-    const m = /^\s+Sandbox control\s+(\S+)/m.exec(out);
-    assert.ok(m?.[1], 'the sandbox control URL is printed');
-    control = m[1];
+    host = await startLocalHost(['--users', '8', '--meetings', '4', '--seed', '7'], {
+      env: { MIGRATION_DELAY_SECONDS: '3', MMS_FUNCTION_KEY: KEY },
+      tmpPrefix: 'mms-e2e-triggers-',
+    });
+    api = host.apiUrl;
+    assert.ok(host.sandboxControlUrl, 'the sandbox control URL is printed');
+    control = host.sandboxControlUrl;
   });
 
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const c = child;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGINT');
-      await Promise.race([exited, sleep(20_000)]);
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await host?.stop('SIGINT', 20_000);
   });
 
   it('subscribes to user changes at start-up: the handshake reached the host', async () => {
