@@ -3,10 +3,31 @@
  * print its figures. Benchmarks measure; they never fail on a slow machine.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const dir = __dirname;
+// Benchmarks that talk to the sandbox tenant (HTTPS, dev-only certificate) need its CA. NODE_EXTRA_CA_CERTS is
+// read only when a process starts and names a single file, so the children get the sandbox certificate, joined
+// to the bundle already named there (if any) in a temporary file.
+const sandboxCa = join(dir, '..', '..', 'dev', 'sandbox', 'certs', 'sandbox-dev-only.crt');
+function extraCaCerts(): string {
+  const current = process.env['NODE_EXTRA_CA_CERTS'];
+  if (!current || current === sandboxCa) return sandboxCa;
+  const sandboxPem = readFileSync(sandboxCa, 'utf8');
+  let currentPem = '';
+  try {
+    currentPem = readFileSync(current, 'utf8');
+  } catch {
+    return sandboxCa; // the variable names no readable file: Node would ignore it anyway
+  }
+  if (currentPem.includes(sandboxPem.trim())) return current;
+  const combined = join(mkdtempSync(join(tmpdir(), 'mms-bench-ca-')), 'ca.pem');
+  writeFileSync(combined, `${currentPem.trimEnd()}\n${sandboxPem}`);
+  return combined;
+}
+const env = { ...process.env, NODE_EXTRA_CA_CERTS: extraCaCerts() };
 const filter = process.argv.slice(2);
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.js'))
@@ -15,7 +36,7 @@ const files = readdirSync(dir)
 let failed = 0;
 for (const f of files) {
   console.log(`\n== ${f}`);
-  const r = spawnSync(process.execPath, ['--expose-gc', join(dir, f)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', join(dir, f)], { stdio: 'inherit', env });
   if (r.status !== 0) failed++;
 }
 if (files.length === 0) console.log('No benchmarks found.');
