@@ -3,7 +3,7 @@
  * print its figures. Benchmarks measure; they never fail on a slow machine.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ const dir = __dirname;
 // Benchmarks that talk to the sandbox tenant (HTTPS, dev-only certificate) need its CA. NODE_EXTRA_CA_CERTS is
 // read only when a process starts and names a single file, so the children get the sandbox certificate, joined
 // to the bundle already named there (if any) in a temporary file.
+let combinedDir: string | undefined;
 const sandboxCa = join(dir, '..', '..', 'dev', 'sandbox', 'certs', 'sandbox-dev-only.crt');
 function extraCaCerts(): string {
   const current = process.env['NODE_EXTRA_CA_CERTS'];
@@ -23,7 +24,8 @@ function extraCaCerts(): string {
     return sandboxCa; // the variable names no readable file: Node would ignore it anyway
   }
   if (currentPem.includes(sandboxPem.trim())) return current;
-  const combined = join(mkdtempSync(join(tmpdir(), 'mms-bench-ca-')), 'ca.pem');
+  combinedDir = mkdtempSync(join(tmpdir(), 'mms-bench-ca-'));
+  const combined = join(combinedDir, 'ca.pem');
   writeFileSync(combined, `${currentPem.trimEnd()}\n${sandboxPem}`);
   return combined;
 }
@@ -39,5 +41,6 @@ for (const f of files) {
   const r = spawnSync(process.execPath, ['--expose-gc', join(dir, f)], { stdio: 'inherit', env });
   if (r.status !== 0) failed++;
 }
+if (combinedDir) rmSync(combinedDir, { recursive: true, force: true });
 if (files.length === 0) console.log('No benchmarks found.');
 process.exit(failed === 0 ? 0 : 1);
