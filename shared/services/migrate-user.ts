@@ -552,8 +552,8 @@ export type MigrationMessageOutcome =
 
 /**
  * One delivery of a meeting-migrations message: validates it with the shared schema (an invalid message is
- * reported, not retried: it would fail the same way every time), works out its run, and migrates. Throws only
- * when the message should be redelivered.
+ * reported as `invalid` without any work; the function then throws so that Service Bus dead-letters it, where it
+ * stays readable), works out its run, and migrates. Throws only when the message should be redelivered.
  */
 export async function handleMigrationMessage(
   deps: MigrateUserDeps,
