@@ -9,6 +9,7 @@ import './notifications-lifecycle';
 import './process-directory-changes';
 import './renew-subscriptions';
 import './sweep-stalled-migrations';
+import './purge-expired-migrations';
 import './settings-migration';
 import './settings-dial-in';
 import './user-dial-in';

@@ -7,6 +7,7 @@
  * to be written) before the PATCH and `updated` after it, so a redelivered message, or a worker that died
  * half-way, can tell a meeting it already updated (its marker equals the fingerprint) and count it right.
  */
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { skipReasonSchema } from '../../domain/eligibility';
@@ -114,5 +115,33 @@ export class MeetingLedgerRepository {
       yield* page.items;
       continuationToken = page.continuationToken;
     } while (continuationToken !== undefined);
+  }
+
+  /**
+   * Deletes the user's rows (retention purge), page by page, a few deletes at a time; answers how many it
+   * deleted. `writtenBefore`: only rows whose `at` is earlier (a row a migration started meanwhile wrote stays).
+   */
+  async deleteForUser(
+    userId: string,
+    options: { writtenBefore?: Date; pageSize?: number } = {},
+  ): Promise<number> {
+    const before = options.writtenBefore?.toISOString();
+    const limit = pLimit(8);
+    let deleted = 0;
+    let continuationToken: string | undefined;
+    do {
+      // Table Storage continuation tokens name the next key, so deleting the rows already read keeps them valid.
+      const page = await this.listForUser(userId, {
+        ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+        ...(continuationToken !== undefined ? { continuationToken } : {}),
+      });
+      const doomed = page.items.filter((row) => before === undefined || row.at < before);
+      const results = await Promise.all(
+        doomed.map((row) => limit(() => this.table.delete(userId, encodeKey(row.eventId)))),
+      );
+      deleted += results.filter(Boolean).length;
+      continuationToken = page.continuationToken;
+    } while (continuationToken !== undefined);
+    return deleted;
   }
 }

@@ -114,6 +114,8 @@ const EXPECTED: Expected[] = [
     triggerType: 'timerTrigger',
     schedule: '0 15,45 * * * *',
   },
+  // Deletes status records (and ledger rows) of migrations that ended more than 150 days ago.
+  { name: 'purgeExpiredMigrations', required: true, triggerType: 'timerTrigger', schedule: '0 30 3 * * *' },
 ];
 
 /** The only routes that may be anonymous: the health probe and Graph's webhook endpoints. */
