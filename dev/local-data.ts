@@ -7,13 +7,17 @@
  *   await loadLocalData(createRepositories(config), seed, { audioConferencingPlanIds, now });
  *
  * Profiles and bridges are upserted (a restart with the same tenant overwrites them, nothing else is touched).
+ * Every Microsoft user's conference id is claimed on their bridge (the ConferenceIds table the dial-in PATCH
+ * relies on for uniqueness; the seed is authoritative, so its claims are upserted). Two seed users holding the
+ * same id on one bridge is an error in the seed: it is refused before anything is written.
  */
 import pLimit from 'p-limit';
 import type { Config } from '../shared/config';
 import { audioConferencingEnabled, type UserSnapshot } from '../shared/domain/trigger-rules';
+import { claimKeyOf } from '../shared/services/dial-in';
 import type { Repositories } from '../shared/storage/repositories';
 import type { BridgeInput } from '../shared/storage/repositories/bridge-repository';
-import type { UserProfileInput } from '../shared/storage/repositories/profile-repository';
+import { dialInSchema, type UserProfileInput } from '../shared/storage/repositories/profile-repository';
 import { tenantSeed, type SeedUser, type TenantSeed, type TenantSeedInput } from './sandbox/seed';
 
 /** Writes in flight at once (Azurite and Table Storage both take this easily). */
@@ -85,17 +89,46 @@ export interface LocalDataOptions {
   now: Date;
 }
 
-/** Loads the seed's bridges and every user's profile. Answers how many of each were written. */
+/** The conference-id claims of the seed's profiles; throws when two users hold one id on the same bridge. */
+export function conferenceIdClaimsOf(
+  profiles: readonly UserProfileInput[],
+): { bridgeId: string; conferenceId: string; userId: string }[] {
+  const holders = new Map<string, string>();
+  const claims: { bridgeId: string; conferenceId: string; userId: string }[] = [];
+  for (const p of profiles) {
+    const key = claimKeyOf(dialInSchema.parse(p.dialIn));
+    if (key === null) continue;
+    const k = `${key.bridgeId}/${key.conferenceId}`;
+    const other = holders.get(k);
+    if (other !== undefined && other !== p.userId) {
+      throw new Error(
+        `The seed gives conference id ${key.conferenceId} on bridge ${key.bridgeId} to two users: ${other} and ${p.userId}`,
+      );
+    }
+    holders.set(k, p.userId);
+    claims.push({ ...key, userId: p.userId });
+  }
+  return claims;
+}
+
+/**
+ * Loads the seed's bridges, every user's profile and their conference-id claims. Answers how many of each were
+ * written.
+ */
 export async function loadLocalData(
-  repositories: Pick<Repositories, 'profiles' | 'bridges'>,
+  repositories: Pick<Repositories, 'profiles' | 'bridges' | 'conferenceIds'>,
   input: TenantSeedInput,
   options: LocalDataOptions,
-): Promise<{ bridges: number; profiles: number }> {
+): Promise<{ bridges: number; profiles: number; conferenceIdClaims: number }> {
   const seed = tenantSeed.parse(input);
+  const profiles = seed.users.map((u) => profileFromSeedUser(u, options));
+  const claims = conferenceIdClaimsOf(profiles);
   const limit = pLimit(CONCURRENCY);
   await Promise.all(seed.bridges.map((b) => limit(() => repositories.bridges.upsert(bridgeFromSeed(b)))));
+  // Claims before profiles, as the dial-in PATCH does: no profile ever holds an unclaimed id.
   await Promise.all(
-    seed.users.map((u) => limit(() => repositories.profiles.upsert(profileFromSeedUser(u, options)))),
+    claims.map((c) => limit(() => repositories.conferenceIds.upsert(c.bridgeId, c.conferenceId, c.userId))),
   );
-  return { bridges: seed.bridges.length, profiles: seed.users.length };
+  await Promise.all(profiles.map((p) => limit(() => repositories.profiles.upsert(p))));
+  return { bridges: seed.bridges.length, profiles: profiles.length, conferenceIdClaims: claims.length };
 }

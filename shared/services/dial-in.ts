@@ -19,6 +19,11 @@
  *   provider, bridge, numbers and conference id are the provider's (409).
  * - Enabling a Microsoft user who has no bridge yet puts them on the default bridge with a new conference id.
  *
+ * Conference ids are unique per bridge through the claim table (ConferenceIdRepository, PartitionKey = bridge,
+ * RowKey = conference id): the new id is claimed before the profile is written (Table Storage's 409 on insert is
+ * the atomic "already taken"), the old claim released after; see `patchUserDialIn`. Ids that profiles hold
+ * without a claim (data from before claims) are still found by scanning profiles (`conferenceIdsOnBridge`).
+ *
  * The profile is changed with an etag-protected read-modify-write. Then every change that alters what an
  * invitation shows is put to the trigger rules (`decideTrigger`), and ONE migration is requested per PATCH
  * (admin-actions.ts `triggerMigration`), whatever the number of fields changed. A change of provider is the one
@@ -28,7 +33,15 @@
  */
 import { z } from 'zod';
 import type { DirectoryOrAdminChange } from '../domain/trigger-rules';
-import type { Bridge, DialInSettings, UserProfile } from '../storage/repositories';
+import {
+  dialInSchema,
+  type Bridge,
+  type ClaimResult,
+  type ConferenceIdRepository,
+  type DialInSettings,
+  type StoredConferenceIdClaim,
+  type UserProfile,
+} from '../storage/repositories';
 import {
   adminActionDeps,
   triggerMigration,
@@ -38,7 +51,8 @@ import {
   type MigrationOutcomeView,
 } from './admin-actions';
 import { issueToError } from './admin-input';
-import { badRequest, conflict, notFound, ServiceError } from './errors';
+import { badRequest, conflict, dependencyUnavailable, notFound, ServiceError } from './errors';
+import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { parseIdentity } from './request-migration';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -103,7 +117,10 @@ export const conferenceIdSchema = z
     return text;
   });
 
-/** A new conference id of NEW_CONFERENCE_ID_DIGITS digits (first digit 1–9) not in `taken`. */
+/**
+ * A new conference id of NEW_CONFERENCE_ID_DIGITS digits (first digit 1–9) not in `taken`; 503 when 1000 picks
+ * all hit taken ids.
+ */
 export function newConferenceId(
   taken: ReadonlySet<string>,
   randomInt: (min: number, max: number) => number,
@@ -113,7 +130,7 @@ export function newConferenceId(
     const id = String(randomInt(low, 10 * low - 1));
     if (!taken.has(id)) return id;
   }
-  throw new Error('could not find a free conference id in 1000 attempts');
+  throw dependencyUnavailable('Could not pick a free conference id in 1000 attempts; try again.', 1);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -276,12 +293,7 @@ export function applyDialInPatch(
   // Conference id.
   if (patch.conferenceId !== undefined) {
     if (ctx.takenConferenceIds.has(patch.conferenceId)) {
-      throw new ServiceError(
-        'conferenceIdInUse',
-        409,
-        `Parameter "conferenceId": ${patch.conferenceId} is already used by another user on bridge "${bridge.name}"; choose another or set resetConferenceId.`,
-        'conferenceId',
-      );
+      throw conferenceIdInUse(patch.conferenceId, bridge);
     }
     dialIn.conferenceId = patch.conferenceId;
   } else if (
@@ -408,7 +420,15 @@ async function loadProfile(
   return profile;
 }
 
-/** Conference ids that users other than `exceptUserId` hold on the bridge (pages through every profile). */
+/**
+ * Conference ids that users other than `exceptUserId` hold on the bridge, according to their profiles (pages
+ * through every profile).
+ *
+ * Migration path only: the claim table (ConferenceIdRepository) is what makes ids unique, atomically. This scan
+ * stays because profiles written before claims existed (or by writers that do not claim: a direct
+ * `profiles.upsert`) hold ids no claim row records; the local loader (dev/local-data.ts) and every PATCH write
+ * claims. Once every deployment's profiles have claims it can go.
+ */
 export async function conferenceIdsOnBridge(
   deps: Pick<AdminActionDeps, 'profiles'>,
   bridgeId: string,
@@ -417,9 +437,8 @@ export async function conferenceIdsOnBridge(
   const taken = new Set<string>();
   for await (const p of deps.profiles.all()) {
     if (p.userId === exceptUserId) continue;
-    if (p.dialIn.provider === 'Microsoft' && p.dialIn.bridgeId === bridgeId && p.dialIn.conferenceId) {
-      taken.add(p.dialIn.conferenceId);
-    }
+    const key = claimKeyOf(p.dialIn);
+    if (key !== null && key.bridgeId === bridgeId) taken.add(key.conferenceId);
   }
   return taken;
 }
@@ -433,15 +452,106 @@ export async function getUserDialIn(
   return dialInView(profile, bridge);
 }
 
-export async function patchUserDialIn(
-  identity: string,
-  body: unknown,
-  deps: AdminActionDeps = adminActionDeps(),
-): Promise<DialInPatchResponse> {
-  const patch = parseDialInPatch(body);
-  const profile = await loadProfile(deps, identity);
+// ---------------------------------------------------------------------------------------------------------------
+// Conference-id claims
 
-  // The bridges involved: the current one, and the one the user ends up on.
+/** What the PATCH needs: the admin-action dependencies and the conference-id claim table. */
+export interface DialInDeps extends AdminActionDeps {
+  conferenceIds: Pick<ConferenceIdRepository, 'claim' | 'release' | 'deleteIfUnchanged'>;
+}
+
+export function dialInDeps(infra: Infrastructure = getInfrastructure()): DialInDeps {
+  return { ...adminActionDeps(infra), conferenceIds: infra.repositories.conferenceIds };
+}
+
+/** Plans made per PATCH at most (new ids tried after claim conflicts, re-plans after concurrent changes). */
+export const MAX_DIAL_IN_PLAN_ATTEMPTS = 10;
+/**
+ * A claim that no profile matches is taken to be left over by a crash (between claim and profile write, or
+ * between profile write and release of the old id) once it is this old, and may be taken over. Younger ones may
+ * belong to a PATCH in flight.
+ */
+export const STALE_CLAIM_MS = 2 * 60_000;
+
+interface ClaimKey {
+  bridgeId: string;
+  conferenceId: string;
+}
+
+/** The claim a dial-in holds: a Microsoft user's conference id on their bridge; null for none. */
+export function claimKeyOf(d: DialInSettings): ClaimKey | null {
+  if (d.provider !== 'Microsoft' || d.bridgeId === undefined || d.conferenceId === undefined) return null;
+  return { bridgeId: d.bridgeId, conferenceId: d.conferenceId };
+}
+
+const sameKey = (a: ClaimKey | null, b: ClaimKey | null) =>
+  a === null || b === null ? a === b : a.bridgeId === b.bridgeId && a.conferenceId === b.conferenceId;
+
+const DIAL_IN_FIELDS = Object.keys(dialInSchema.shape) as (keyof DialInSettings)[];
+const sameDialIn = (a: DialInSettings, b: DialInSettings) => DIAL_IN_FIELDS.every((f) => a[f] === b[f]);
+
+function conferenceIdInUse(conferenceId: string, bridge: Pick<Bridge, 'name'>): ServiceError {
+  return new ServiceError(
+    'conferenceIdInUse',
+    409,
+    `Parameter "conferenceId": ${conferenceId} is already used by another user on bridge "${bridge.name}"; choose another or set resetConferenceId.`,
+    'conferenceId',
+  );
+}
+
+/** Another user holds the claim; is it left over by a crash (older than STALE_CLAIM_MS, no profile matches)? */
+async function isStaleClaim(
+  deps: Pick<DialInDeps, 'profiles'>,
+  claim: StoredConferenceIdClaim,
+): Promise<boolean> {
+  const at = claim.timestamp === undefined ? Number.NaN : Date.parse(claim.timestamp);
+  // The row's timestamp is the storage service's clock, so compare with the real time, not the injected clock.
+  if (Number.isNaN(at) || Date.now() - at < STALE_CLAIM_MS) return false;
+  const holder = await deps.profiles.get(claim.userId);
+  return holder === null || !sameKey(claimKeyOf(holder.dialIn), claim);
+}
+
+/**
+ * Claims `key` for the user. 'claimed' (with the new row) when this call created it, 'alreadyHeld' when the user
+ * held it already (a repeated PATCH), 'taken' when another user does. A stale claim is taken over once.
+ */
+async function acquire(
+  deps: Pick<DialInDeps, 'profiles' | 'conferenceIds'>,
+  key: ClaimKey,
+  userId: string,
+): Promise<ClaimResult> {
+  let result = await deps.conferenceIds.claim(key.bridgeId, key.conferenceId, userId);
+  if (result.outcome === 'taken' && (await isStaleClaim(deps, result.claim))) {
+    await deps.conferenceIds.deleteIfUnchanged(key.bridgeId, key.conferenceId, result.claim.etag);
+    result = await deps.conferenceIds.claim(key.bridgeId, key.conferenceId, userId);
+  }
+  return result;
+}
+
+/** Best-effort release: a claim left behind only blocks its id until it counts as stale (STALE_CLAIM_MS). */
+async function releaseQuietly(
+  deps: Pick<DialInDeps, 'conferenceIds'>,
+  key: ClaimKey,
+  userId: string,
+): Promise<void> {
+  try {
+    await deps.conferenceIds.release(key.bridgeId, key.conferenceId, userId);
+  } catch {
+    // Left for the stale-claim takeover.
+  }
+}
+
+/** The profile's dial-in changed between planning and writing: plan again from the new one. */
+class DialInChangedMeanwhile extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PATCH
+
+async function bridgesFor(
+  deps: Pick<AdminActionDeps, 'bridges'>,
+  profile: UserProfile,
+  patch: DialInPatch,
+): Promise<{ currentBridge: Bridge | null; targetBridge: Bridge | null }> {
   const currentBridge = profile.dialIn.bridgeId ? await deps.bridges.get(profile.dialIn.bridgeId) : null;
   let targetBridge: Bridge | null = null;
   const provider = patch.provider ?? profile.dialIn.provider;
@@ -454,30 +564,109 @@ export async function patchUserDialIn(
       targetBridge = currentBridge ?? (await deps.bridges.getDefault());
     }
   }
-  const taken = targetBridge
-    ? await conferenceIdsOnBridge(deps, targetBridge.id, profile.userId)
-    : new Set<string>();
+  return { currentBridge, targetBridge };
+}
 
-  let result: DialInPatchResult | undefined;
-  const stored = await deps.profiles.mutate(profile.userId, (current) => {
-    if (current === null) return undefined;
-    result = applyDialInPatch(current, currentBridge, patch, {
+/**
+ * Applies a PATCH. Conference ids are unique per bridge through claims (ConferenceIdRepository):
+ * 1. plan the new dial-in against the profile as read (ids other users' profiles hold count as taken: the
+ *    migration-path scan, `conferenceIdsOnBridge`);
+ * 2. when the conference id or bridge changes, claim the new id first: a claim another user holds answers 409
+ *    `conferenceIdInUse` for an id the PATCH names, and makes a picked id (reset, move, first bridge) be picked
+ *    again, at most MAX_DIAL_IN_PLAN_ATTEMPTS times; the user's own claim is fine (a repeated PATCH);
+ * 3. write the profile with its etag (re-planning from step 1 if its dial-in changed meanwhile); when the write
+ *    fails, the claim this PATCH created is released;
+ * 4. release the old id's claim.
+ * An unchanged id is claimed too when its claim is missing (filling claims for old data), never refused.
+ */
+export async function patchUserDialIn(
+  identity: string,
+  body: unknown,
+  deps: DialInDeps = dialInDeps(),
+): Promise<DialInPatchResponse> {
+  const patch = parseDialInPatch(body);
+  let profile = await loadProfile(deps, identity);
+  const scanned = new Map<string, Set<string>>();
+  const claimedByOthers = new Map<string, Set<string>>();
+  const takenOn = async (bridgeId: string): Promise<Set<string>> => {
+    let fromProfiles = scanned.get(bridgeId);
+    if (fromProfiles === undefined) {
+      fromProfiles = await conferenceIdsOnBridge(deps, bridgeId, profile.userId);
+      scanned.set(bridgeId, fromProfiles);
+    }
+    return new Set([...fromProfiles, ...(claimedByOthers.get(bridgeId) ?? [])]);
+  };
+
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > MAX_DIAL_IN_PLAN_ATTEMPTS) {
+      throw dependencyUnavailable(
+        `Could not settle the dial-in of ${profile.userPrincipalName} in ${MAX_DIAL_IN_PLAN_ATTEMPTS} attempts ` +
+          '(conference ids claimed or the user changed concurrently); try again.',
+        1,
+      );
+    }
+    const { currentBridge, targetBridge } = await bridgesFor(deps, profile, patch);
+    const plan = applyDialInPatch(profile, currentBridge, patch, {
       targetBridge,
-      takenConferenceIds: taken,
+      takenConferenceIds: targetBridge ? await takenOn(targetBridge.id) : new Set<string>(),
       randomInt: deps.randomInt,
     });
-    return { ...current, dialIn: result.dialIn, updatedAt: deps.now().toISOString() };
-  });
-  if (stored === null || result === undefined) {
-    throw notFound('userNotFound', `The user ${profile.userPrincipalName} was removed while being changed.`);
-  }
-  const applied: DialInPatchResult = result;
+    const oldKey = claimKeyOf(profile.dialIn);
+    const newKey = claimKeyOf(plan.dialIn);
 
-  const settings = await deps.settings.get();
-  const migration = await triggerMigration(deps, stored, applied.changes, settings);
-  return {
-    dialIn: dialInView(stored, targetBridge ?? currentBridge),
-    changes: applied.changes.map((c) => c.change.kind),
-    migration,
-  };
+    // Claim the new id first.
+    let created: ClaimKey | null = null;
+    if (newKey !== null) {
+      const claim = await acquire(deps, newKey, profile.userId);
+      if (claim.outcome === 'taken' && !sameKey(oldKey, newKey)) {
+        if (patch.conferenceId === newKey.conferenceId) {
+          throw conferenceIdInUse(newKey.conferenceId, targetBridge ?? { name: newKey.bridgeId });
+        }
+        const others = claimedByOthers.get(newKey.bridgeId) ?? new Set<string>();
+        others.add(newKey.conferenceId);
+        claimedByOthers.set(newKey.bridgeId, others);
+        continue; // pick another id
+      }
+      // (An unchanged id another user's claim records: data from before claims; the user keeps their id.)
+      if (claim.outcome === 'claimed' && !sameKey(oldKey, newKey)) created = newKey;
+    }
+
+    // Then write the profile with its etag.
+    const planned = profile.dialIn;
+    let stored: UserProfile | null;
+    try {
+      stored = await deps.profiles.mutate(profile.userId, (current) => {
+        if (current === null) return undefined;
+        if (!sameDialIn(current.dialIn, planned)) throw new DialInChangedMeanwhile();
+        return { ...current, dialIn: plan.dialIn, updatedAt: deps.now().toISOString() };
+      });
+    } catch (e) {
+      if (created !== null) await releaseQuietly(deps, created, profile.userId);
+      if (!(e instanceof DialInChangedMeanwhile)) throw e;
+      const fresh = await deps.profiles.get(profile.userId);
+      if (fresh === null) stored = null;
+      else {
+        profile = fresh;
+        continue;
+      }
+    }
+    if (stored === null) {
+      if (created !== null) await releaseQuietly(deps, created, profile.userId);
+      throw notFound(
+        'userNotFound',
+        `The user ${profile.userPrincipalName} was removed while being changed.`,
+      );
+    }
+
+    // Finally release the old id.
+    if (oldKey !== null && !sameKey(oldKey, newKey)) await releaseQuietly(deps, oldKey, profile.userId);
+
+    const settings = await deps.settings.get();
+    const migration = await triggerMigration(deps, stored, plan.changes, settings);
+    return {
+      dialIn: dialInView(stored, targetBridge ?? currentBridge),
+      changes: plan.changes.map((c) => c.change.kind),
+      migration,
+    };
+  }
 }

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../../config';
 import { BridgeRepository } from './bridge-repository';
+import { ConferenceIdRepository } from './conference-id-repository';
 import { MeetingLedgerRepository } from './ledger-repository';
 import { UserProfileRepository } from './profile-repository';
 import { TenantSettingsRepository } from './settings-repository';
@@ -17,6 +18,7 @@ export interface Repositories {
   profiles: UserProfileRepository;
   bridges: BridgeRepository;
   settings: TenantSettingsRepository;
+  conferenceIds: ConferenceIdRepository;
 }
 
 export function createRepositories(config: Pick<Config, 'tables' | 'tablesPrefix'>): Repositories {
@@ -26,10 +28,12 @@ export function createRepositories(config: Pick<Config, 'tables' | 'tablesPrefix
     profiles: new UserProfileRepository(config),
     bridges: new BridgeRepository(config),
     settings: new TenantSettingsRepository(config),
+    conferenceIds: new ConferenceIdRepository(config),
   };
 }
 
 export * from './bridge-repository';
+export * from './conference-id-repository';
 export * from './ledger-repository';
 export * from './profile-repository';
 export * from './settings-repository';
