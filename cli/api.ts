@@ -127,6 +127,46 @@ export const bridgeSchema = z.looseObject({
 });
 export type Bridge = z.output<typeof bridgeSchema>;
 
+/**
+ * One page of GET /api/migrations?pageSize=: `{ value, continuationToken? }`. A plain array (the unpaged answer,
+ * from a service that does not page) is taken as the one and last page.
+ */
+export const migrationsPageSchema = z.preprocess(
+  (v) => (Array.isArray(v) ? { value: v } : v),
+  z.looseObject({
+    value: z.array(statusRecordSchema),
+    continuationToken: z.string().min(1).optional(),
+  }),
+);
+export type MigrationsPage = z.output<typeof migrationsPageSchema>;
+
+/** A user re-pointed to the bridge default when a number was removed, and what it meant for their meetings. */
+export const repointedUserSchema = z.looseObject({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  tollNumber: z.string().optional(),
+  tollFreeNumber: z.string().nullable().optional(),
+  migration: migrationOutcomeSchema,
+});
+export type RepointedUser = z.output<typeof repointedUserSchema>;
+
+/** DELETE /api/bridges/{bridgeId}/numbers/{number} (shared/services/bridges.ts UnregisterResult). */
+export const unregisterNumberResponseSchema = z.looseObject({
+  bridge: bridgeSchema,
+  removedNumber: z.string(),
+  users: z.array(repointedUserSchema),
+  summary: z.looseObject({ repointedUsers: count, migrationsRequested: count }),
+});
+export type UnregisterNumberResponse = z.output<typeof unregisterNumberResponseSchema>;
+
+/** The body of POST /api/bridges/{bridgeId}/numbers/{number}. */
+export interface RegisterNumberBody {
+  type: 'toll' | 'tollFree';
+  city: string;
+  country: string;
+  languages?: string[];
+}
+
 export const teamsUpgradeResponseSchema = z.looseObject({
   userId: z.string(),
   userPrincipalName: z.string(),
@@ -206,6 +246,22 @@ function causeText(e: unknown): string {
   const code = (cause as { code?: unknown } | null)?.code;
   const message = cause instanceof Error ? cause.message : String(cause);
   return typeof code === 'string' && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+/** How many status records `listMigrations` asks for per page. */
+export const LIST_PAGE_SIZE = 500;
+
+/** The records of a page as the API sent it (already validated). */
+function rawValues(json: unknown): unknown[] {
+  if (Array.isArray(json)) return json as unknown[];
+  const value = (json as { value?: unknown }).value;
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function byUpn(a: StatusRecord, b: StatusRecord): number {
+  return a.userPrincipalName === b.userPrincipalName
+    ? a.userId.localeCompare(b.userId)
+    : a.userPrincipalName.localeCompare(b.userPrincipalName);
 }
 
 export interface MmsApiOptions {
@@ -308,13 +364,46 @@ export class MmsApi {
     };
   }
 
-  /** GET /api/migrations — the status records the filters select. */
-  listMigrations(q: ListQuery = {}): Promise<Raw<StatusRecord[]>> {
-    return this.request(
-      'GET',
-      `migrations${MmsApi.query(MmsApi.listParams(q))}`,
-      z.array(statusRecordSchema),
-    );
+  /** GET /api/migrations?pageSize= — one page of the status records the filters select. */
+  migrationsPage(
+    q: ListQuery = {},
+    page: { pageSize?: number; continuationToken?: string } = {},
+  ): Promise<Raw<MigrationsPage>> {
+    const query = MmsApi.query({
+      ...MmsApi.listParams(q),
+      pageSize: page.pageSize !== undefined ? String(page.pageSize) : undefined,
+      continuationToken: page.continuationToken,
+    });
+    return this.request('GET', `migrations${query}`, migrationsPageSchema);
+  }
+
+  /**
+   * GET /api/migrations — every status record the filters select, sorted by userPrincipalName (as the API's
+   * unpaged answer is). Reads them `pageSize` at a time (default LIST_PAGE_SIZE), following the continuation
+   * tokens, so that large tenants work; `json` is every record as the API sent it, concatenated.
+   */
+  async listMigrations(q: ListQuery = {}, pageSize = LIST_PAGE_SIZE): Promise<Raw<StatusRecord[]>> {
+    const first = await this.migrationsPage(q, { pageSize });
+    const records = [...first.value.value];
+    const json: unknown[] = [...rawValues(first.json)];
+    let token = first.value.continuationToken;
+    const seen = new Set<string>();
+    while (token !== undefined) {
+      // A service that hands out the same token twice would page forever.
+      if (seen.has(token))
+        throw new ResponseShapeError(
+          `${this.baseUrl}/api/migrations`,
+          'a continuation token came back twice',
+        );
+      seen.add(token);
+      const next = await this.migrationsPage(q, { pageSize, continuationToken: token });
+      records.push(...next.value.value);
+      json.push(...rawValues(next.json));
+      token = next.value.continuationToken;
+    }
+    const order = records.map((r, i) => ({ r, raw: json[i] }));
+    order.sort((a, b) => byUpn(a.r, b.r));
+    return { value: order.map((o) => o.r), json: order.map((o) => o.raw), headers: first.headers };
   }
 
   /** GET /api/migrations?summaryOnly=true — `[{ state, userCount }]`. */
@@ -408,6 +497,23 @@ export class MmsApi {
 
   listBridges() {
     return this.request('GET', 'bridges', z.array(bridgeSchema));
+  }
+
+  private static numberPath(bridgeId: string, number: string): string {
+    return `bridges/${encodeURIComponent(bridgeId)}/numbers/${encodeURIComponent(number)}`;
+  }
+
+  /** POST /api/bridges/{bridgeId}/numbers/{number} — Register-CsOnlineDialInConferencingServiceNumber. */
+  registerBridgeNumber(bridgeId: string, number: string, body: RegisterNumberBody) {
+    return this.request('POST', MmsApi.numberPath(bridgeId, number), bridgeSchema, body);
+  }
+
+  /**
+   * DELETE /api/bridges/{bridgeId}/numbers/{number} — Unregister-CsOnlineDialInConferencingServiceNumber: the
+   * bridge after, and the users re-pointed to its default with their migration outcomes.
+   */
+  unregisterBridgeNumber(bridgeId: string, number: string) {
+    return this.request('DELETE', MmsApi.numberPath(bridgeId, number), unregisterNumberResponseSchema);
   }
 
   grantTeamsUpgrade(identity: string, mode: string) {

@@ -3,7 +3,8 @@
  * that mirror the Microsoft cmdlets:
  *
  *   status [--identity X] [--state S] [--migration-type T] [--start-time ISO] [--end-time ISO] [--summary]
- *                                             Get-CsMeetingMigrationStatus (| Format-Table)
+ *                                             Get-CsMeetingMigrationStatus (| Format-Table); reads the
+ *                                             records 500 a page, following the API's continuation tokens
  *   start <identity> [--source All|SfB|Teams] [--target Current|Teams]
  *                                             Start-CsExMeetingMigration
  *   meetings <identity> [--correlation-id ID] the per-meeting results of the user's migration
@@ -16,7 +17,11 @@
  *   dial-in <identity> [get|set] [--conference-id N | --reset-conference-id] [--bridge ID] [--toll N|default]
  *                      [--toll-free N|default] [--enabled B] [--provider Microsoft|ThirdParty]
  *                                             Get/Set-CsOnlineDialInConferencingUser
- *   bridges                                   Get-CsOnlineDialInConferencingBridge (numbers included)
+ *   bridges [list]                            Get-CsOnlineDialInConferencingBridge (numbers included)
+ *   bridges add <bridgeId> <number> --type toll|tollFree --city C --country C [--languages en-US,fr-FR]
+ *                                             Register-CsOnlineDialInConferencingServiceNumber
+ *   bridges remove <bridgeId> <number>        Unregister-CsOnlineDialInConferencingServiceNumber: prints the
+ *                                             users re-pointed to the bridge default and their migrations
  *   upgrade <identity> <mode>                 Grant-CsTeamsUpgradePolicy -Identity
  *
  * Global options: `--url` (default env MMS_API_URL, else http://127.0.0.1:7071), `--key` (default env
@@ -40,9 +45,13 @@ import {
   parseConferenceId,
   parseInstant,
   parseInterval,
+  parseLanguages,
   parseMigrationType,
+  parseNumberType,
   parsePhoneNumber,
+  parsePlace,
   parseProvider,
+  parseServiceNumber,
   parseSourceMeetingType,
   parseState,
   parseTargetMeetingType,
@@ -59,6 +68,7 @@ import {
   outcomeLine,
   statusTable,
   summaryTable,
+  unregisterReport,
 } from './views';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7071';
@@ -91,6 +101,12 @@ interface GlobalOptions {
   url: string;
   key: string;
   json?: boolean;
+}
+
+/** Whether two spellings (+E.164, E.164, tel:+E.164) are the same number. */
+function sameNumber(a: string, b: string): boolean {
+  const digits = (n: string) => n.replace(/^tel:/i, '').replace(/^\+/, '');
+  return digits(a) === digits(b);
 }
 
 const ACTIVE_STATES = new Set<StatusRecord['state']>(['Pending', 'InProgress']);
@@ -393,14 +409,72 @@ export function buildProgram(io: CliIo): Command {
       },
     );
 
-  program
+  const bridges = program
     .command('bridges')
+    .description(
+      'Get-CsOnlineDialInConferencingBridge (list, the default), ' +
+        'Register-/Unregister-CsOnlineDialInConferencingServiceNumber (add, remove)',
+    );
+
+  bridges
+    .command('list', { isDefault: true })
     .description('Get-CsOnlineDialInConferencingBridge: the audio-conferencing bridges and their numbers')
     .action(async () => {
       const r = await api().listBridges();
       if (globals().json) return json(r.json);
       if (r.value.length === 0) return line('No bridges.');
       line(bridgesTable(r.value, io.columns));
+    });
+
+  bridges
+    .command('add')
+    .description('Register-CsOnlineDialInConferencingServiceNumber: add a service number to a bridge')
+    .argument('<bridgeId>', 'the bridge (a GUID; `bridges` lists them)', parseBridgeId)
+    .argument('<number>', 'the number, E.164 (+14255550123)', parseServiceNumber)
+    .addOption(
+      new Option('--type <type>', 'toll or tollFree').argParser(parseNumberType).makeOptionMandatory(),
+    )
+    .addOption(new Option('--city <city>', 'where the number is').argParser(parsePlace).makeOptionMandatory())
+    .addOption(
+      new Option('--country <country>', 'the country of the number')
+        .argParser(parsePlace)
+        .makeOptionMandatory(),
+    )
+    .option('--languages <tags>', 'languages of the number, comma-separated (en-US,fr-FR)', parseLanguages)
+    .action(
+      async (
+        bridgeId: string,
+        number: string,
+        o: { type: 'toll' | 'tollFree'; city: string; country: string; languages?: string[] },
+      ) => {
+        const r = await api().registerBridgeNumber(bridgeId, number, {
+          type: o.type,
+          city: o.city,
+          country: o.country,
+          ...(o.languages !== undefined ? { languages: o.languages } : {}),
+        });
+        if (globals().json) return json(r.json);
+        const b = r.value;
+        const added = b.numbers.find((n) => sameNumber(n.number, number));
+        line(
+          `Added ${added?.number ?? number} (${o.type}, ${o.city}, ${o.country}) to bridge "${b.name}" (${b.id}).`,
+        );
+        line(bridgesTable([b], io.columns));
+      },
+    );
+
+  bridges
+    .command('remove')
+    .description(
+      'Unregister-CsOnlineDialInConferencingServiceNumber: remove a number from a bridge; its users move to ' +
+        'the bridge default and their meetings are migrated',
+    )
+    .argument('<bridgeId>', 'the bridge (a GUID; `bridges` lists them)', parseBridgeId)
+    .argument('<number>', 'the number, E.164 (+14255550123)', parseServiceNumber)
+    .action(async (bridgeId: string, number: string) => {
+      const r = await api().unregisterBridgeNumber(bridgeId, number);
+      if (globals().json) return json(r.json);
+      line(unregisterReport(r.value));
     });
 
   program

@@ -126,3 +126,54 @@ const guidSchema = z.guid({ message: 'Must be a bridge id (a GUID); `npm run mms
 export function parseBridgeId(value: string): string {
   return check(guidSchema, value.trim());
 }
+
+/** `bridges add --type`: toll or tollFree (case-insensitive). */
+export const parseNumberType = oneOf(['toll', 'tollFree'] as const);
+
+const serviceNumberSchema = z.string().regex(/^(tel:)?\+?[1-9]\d{6,14}$/i, {
+  message: 'Must be an E.164 number (+14255550123, 14255550123 or tel:+14255550123).',
+});
+
+/** A bridge's service number (`bridges add|remove <bridgeId> <number>`): checked, passed on as given. */
+export function parseServiceNumber(value: string): string {
+  return check(serviceNumberSchema, value.trim());
+}
+
+const placeSchema = z
+  .string()
+  .transform((v) => v.trim())
+  .pipe(
+    z
+      .string()
+      .min(1, { message: 'Must not be empty.' })
+      .max(100, { message: 'Must be at most 100 characters.' }),
+  );
+
+/** `--city` / `--country`: non-empty text, at most 100 characters. */
+export function parsePlace(value: string): string {
+  return check(placeSchema, value);
+}
+
+const languagesSchema = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((l) => l.trim())
+      .filter((l) => l !== ''),
+  )
+  .pipe(
+    z
+      .array(
+        z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, {
+          message: 'Must be comma-separated language tags like en-US,fr-FR.',
+        }),
+      )
+      .min(1, { message: 'Must name at least one language (en-US,fr-FR).' })
+      .max(20, { message: 'Must name at most 20 languages.' }),
+  );
+
+/** `--languages en-US,fr-FR`: BCP-47 tags, comma-separated. */
+export function parseLanguages(value: string): string[] {
+  return check(languagesSchema, value);
+}

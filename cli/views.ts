@@ -8,8 +8,17 @@
  * - meetingsTable: the per-meeting results — Start, Subject, Kind, Outcome, Reason (skip reason, or error code
  *   and message).
  * - resultLine: one line about a finished run ("25 users: 23 Succeeded, 2 Failed (on-premises mailboxes), ...").
+ * - bridgesTable, unregisterReport: the bridges and their numbers; what removing a number did to users.
  */
-import type { Bridge, DialInView, MeetingResult, MigrationOutcome, StatusRecord, SummaryRow } from './api';
+import type {
+  Bridge,
+  DialInView,
+  MeetingResult,
+  MigrationOutcome,
+  StatusRecord,
+  SummaryRow,
+  UnregisterNumberResponse,
+} from './api';
 import { formatList, formatTable, type Column } from './table';
 
 /** An ISO date-time as `2026-11-21 21:23:18Z` (UTC, seconds); anything else as given. */
@@ -213,4 +222,30 @@ export function bridgesTable(bridges: readonly Bridge[], width?: number): string
     rows,
     width !== undefined ? { maxWidth: width } : {},
   );
+}
+
+/**
+ * What `bridges remove` did: the number removed, how many users were re-pointed to the bridge default and how
+ * many migrations that requested (the API's summary), then one line per user with their new defaults and
+ * migration outcome.
+ */
+export function unregisterReport(r: UnregisterNumberResponse): string {
+  const { repointedUsers, migrationsRequested } = r.summary;
+  const users = (n: number) => `${n} user${n === 1 ? '' : 's'}`;
+  const lines = [
+    `Removed ${r.removedNumber} from bridge "${r.bridge.name}" (${r.bridge.id}).`,
+    repointedUsers === 0
+      ? 'No user had it as a default number.'
+      : `${users(repointedUsers)} re-pointed to the bridge default; ${migrationsRequested} migration${migrationsRequested === 1 ? '' : 's'} requested.`,
+  ];
+  for (const u of r.users) {
+    const now = [
+      u.tollNumber !== undefined ? `toll ${u.tollNumber}` : undefined,
+      u.tollFreeNumber !== undefined ? `toll-free ${u.tollFreeNumber ?? '(none)'}` : undefined,
+    ].filter((x) => x !== undefined);
+    lines.push(
+      `  ${u.userPrincipalName || u.userId}${now.length > 0 ? ` → ${now.join(', ')}` : ''}: ${outcomeLine(u.migration)}`,
+    );
+  }
+  return lines.join('\n');
 }

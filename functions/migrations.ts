@@ -3,9 +3,10 @@
  *   targetMeetingType?: Current|Teams }` → 202 with the user's status record (header `x-mms-request-outcome`:
  *   `queued`, `merged` into the pending migration, or `followUpRecorded` while one runs; `location`: the status
  *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` → 422 `teamsConversionNotAvailable`.
- * `GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=` —
- *   Get-CsMeetingMigrationStatus: the status records (or `[{ state, userCount }]`), see
- *   shared/services/migration-queries.ts for the parameters.
+ * `GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=&pageSize=&continuationToken=`
+ *   — Get-CsMeetingMigrationStatus: the status records as a plain array (or `[{ state, userCount }]`); with
+ *   `pageSize` (1–1000) or `continuationToken`, one page `{ value: [...records], continuationToken? }` (follow
+ *   the token until it is absent; summaryOnly cannot be paged → 400). See shared/services/migration-queries.ts.
  * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 422 / 503.
  */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';

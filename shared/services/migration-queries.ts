@@ -2,6 +2,7 @@
  * Read side of the admin API: migration status (`Get-CsMeetingMigrationStatus`) and per-meeting results.
  *
  *   listMigrations(ports, query)        GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=
+ *                                                        &pageSize=&continuationToken=
  *   getMigrationStatus(ports, id)       GET /api/migrations/{identity}
  *   listMeetingResults(ports, id, q)    GET /api/migrations/{identity}/meetings?pageSize=&continuationToken=&correlationId=
  *
@@ -18,6 +19,15 @@
  *   created no later than `endTime` (`createDate ≤ endTime`) and last changed no earlier than `startTime`
  *   (`modifiedDate ≥ startTime`). "What happened since Monday" is `startTime=<Monday>`; "what was started last
  *   week" is the same pair with both ends. `startTime` after `endTime` → 400.
+ * - `pageSize` (1–1000), `continuationToken`: paging for large tenants. Without either, the answer is today's
+ *   (and the cmdlet's) plain array of every matching record, sorted by userPrincipalName. With either, the answer
+ *   is one page `{ value: [...records], continuationToken?: string }` in storage order (by user object id): pass
+ *   the token back unchanged (it is URL-safe) with the same filters to get the next page; no token → the last
+ *   page. A page may hold fewer than `pageSize` records (even none) while a token is still present (`endTime` is
+ *   applied after reading; Table Storage may cut pages short). With `userId` there is one page and no token.
+ *   A token this API did not hand out → 400 naming `continuationToken`. `summaryOnly` always counts every
+ *   matching record, so paging it makes no sense: `summaryOnly` together with `pageSize` or
+ *   `continuationToken` → 400.
  *
  * Records answer as stored (shared/domain/status.ts: JSON-safe, ISO dates, the contract's field names).
  */
@@ -31,7 +41,7 @@ import {
 } from '../domain/status';
 import { MIGRATION_TYPES, type MigrationType } from '../domain/migration-type';
 import type { LedgerEntry, LedgerPage } from '../storage/repositories/ledger-repository';
-import type { StatusListOptions } from '../storage/repositories/status-repository';
+import type { StatusListOptions, StatusPage } from '../storage/repositories/status-repository';
 import { badRequest, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import {
@@ -89,6 +99,36 @@ export function instantParam(end: 'start' | 'end') {
   });
 }
 
+/** `pageSize`: a whole number 1–1000 given as text. */
+const pageSizeParam = z
+  .string()
+  .regex(/^\d+$/, { error: 'must be a whole number from 1 to 1000' })
+  .transform(Number)
+  .pipe(
+    z.number().int().min(1, { error: 'must be at least 1' }).max(1000, { error: 'must be at most 1000' }),
+  );
+
+/** Our status-list continuation token: the table's own token, wrapped (base64url JSON, so URL-safe). */
+const statusTokenSchema = z.strictObject({ s: z.string().min(1).max(4000) });
+
+const statusContinuationTokenParam = z
+  .string()
+  .max(8000)
+  .transform((v, ctx): string => {
+    try {
+      const r = statusTokenSchema.safeParse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+      if (r.success) return r.data.s;
+    } catch {
+      /* reported below */
+    }
+    ctx.addIssue({ code: 'custom', message: 'is not a token this API handed out; pass it back unchanged' });
+    return z.NEVER;
+  });
+
+function encodeStatusToken(tableToken: string): string {
+  return Buffer.from(JSON.stringify({ s: tableToken }), 'utf8').toString('base64url');
+}
+
 export const migrationListQuerySchema = z
   .strictObject({
     summaryOnly: switchParam.optional(),
@@ -97,8 +137,22 @@ export const migrationListQuerySchema = z
     migrationType: caseInsensitiveEnum(MIGRATION_TYPES).optional(),
     startTime: instantParam('start').optional(),
     endTime: instantParam('end').optional(),
+    pageSize: pageSizeParam.optional(),
+    /** Decoded: the table's token. */
+    continuationToken: statusContinuationTokenParam.optional(),
   })
   .superRefine((q, ctx) => {
+    if (q.summaryOnly === true) {
+      for (const p of ['pageSize', 'continuationToken'] as const) {
+        if (q[p] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [p],
+            message: 'cannot be combined with summaryOnly (the summary always counts every matching record)',
+          });
+        }
+      }
+    }
     if (q.startTime !== undefined && q.endTime !== undefined && q.startTime > q.endTime) {
       ctx.addIssue({
         code: 'custom',
@@ -130,14 +184,7 @@ const continuationTokenParam = z
   });
 
 export const meetingResultsQuerySchema = z.strictObject({
-  pageSize: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number from 1 to 1000' })
-    .transform(Number)
-    .pipe(
-      z.number().int().min(1, { error: 'must be at least 1' }).max(1000, { error: 'must be at most 1000' }),
-    )
-    .optional(),
+  pageSize: pageSizeParam.optional(),
   continuationToken: continuationTokenParam.optional(),
   /** An earlier migration of the user (default: the current one, the status record's correlationId). */
   correlationId: z
@@ -156,6 +203,7 @@ export type MeetingResultsQuery = z.output<typeof meetingResultsQuerySchema>;
 export interface MigrationQueryPorts extends UserLookupPorts {
   statuses: {
     get(userId: string): Promise<MigrationStatus | null>;
+    list(options?: StatusListOptions): Promise<StatusPage>;
     all(options?: Omit<StatusListOptions, 'continuationToken'>): AsyncIterable<MigrationStatus>;
   };
   ledger: {
@@ -179,11 +227,23 @@ export function inTimeRange(
   return true;
 }
 
-/** `GET /api/migrations`: the records (or the summary) the query selects. */
+/** One page of `GET /api/migrations?pageSize=` (records in storage order). */
+export interface MigrationsPage {
+  value: MigrationStatus[];
+  /** Present when there may be more: pass it back as `continuationToken` (URL-safe as it is). */
+  continuationToken?: string;
+}
+
+/** Whether the query asks for one page (`{ value, continuationToken? }`) rather than the plain array. */
+export function isPagedQuery(query: MigrationListQuery): boolean {
+  return query.pageSize !== undefined || query.continuationToken !== undefined;
+}
+
+/** `GET /api/migrations`: the records (or the summary) the query selects; one page when the query pages. */
 export async function listMigrations(
   ports: MigrationQueryPorts,
   query: MigrationListQuery,
-): Promise<MigrationStatus[] | StateSummaryRow[]> {
+): Promise<MigrationStatus[] | StateSummaryRow[] | MigrationsPage> {
   const options: Omit<StatusListOptions, 'continuationToken'> = {
     ...(query.state !== undefined ? { state: query.state satisfies MigrationState } : {}),
     ...(query.migrationType !== undefined
@@ -199,6 +259,7 @@ export async function listMigrations(
         : undefined;
     options.userIds = [known ?? (await resolveUser(ports, query.userId)).userId];
   }
+  if (query.summaryOnly !== true && isPagedQuery(query)) return listMigrationsPage(ports, query, options);
   const records: MigrationStatus[] = [];
   for await (const s of ports.statuses.all(options)) {
     if (inTimeRange(s, query)) records.push(s);
@@ -210,6 +271,33 @@ export async function listMigrations(
       : a.userPrincipalName.localeCompare(b.userPrincipalName),
   );
   return records;
+}
+
+async function listMigrationsPage(
+  ports: MigrationQueryPorts,
+  query: MigrationListQuery,
+  options: Omit<StatusListOptions, 'continuationToken'>,
+): Promise<MigrationsPage> {
+  let page: StatusPage;
+  try {
+    page = await ports.statuses.list({
+      ...options,
+      ...(query.pageSize !== undefined ? { pageSize: query.pageSize } : {}),
+      ...(query.continuationToken !== undefined ? { continuationToken: query.continuationToken } : {}),
+    });
+  } catch (e) {
+    // Our wrapper was intact but the table's token inside it was not (forged or damaged): the SDK cannot
+    // decode it. Anything else is not about the token.
+    if (query.continuationToken !== undefined && e instanceof SyntaxError) {
+      throw badRequest('continuationToken', 'is not a token this API handed out; pass it back unchanged');
+    }
+    throw e;
+  }
+  const result: MigrationsPage = { value: page.items.filter((s) => inTimeRange(s, query)) };
+  if (page.continuationToken !== undefined) {
+    result.continuationToken = encodeStatusToken(page.continuationToken);
+  }
+  return result;
 }
 
 function who(identity: Identity): string {

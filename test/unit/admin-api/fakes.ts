@@ -36,16 +36,43 @@ export class FakeStatuses {
     if (next !== undefined) this.rows.set(userId, structuredClone(next));
     return Promise.resolve(structuredClone(this.rows.get(userId) ?? null));
   }
+  /** Every list() call's options, to check what the service asked for. */
+  readonly listCalls: StatusListOptions[] = [];
+  private selected(options: StatusListOptions): MigrationStatus[] {
+    return [...this.rows.values()]
+      .filter(
+        (s) =>
+          !(options.userIds && !options.userIds.includes(s.userId)) &&
+          !(options.state && s.state !== options.state) &&
+          !(options.migrationType && s.migrationType !== options.migrationType) &&
+          !(options.modifiedFrom && s.modifiedDate < options.modifiedFrom.toISOString()) &&
+          !(options.modifiedTo && s.modifiedDate > options.modifiedTo.toISOString()),
+      )
+      .sort((a, b) => a.userId.localeCompare(b.userId));
+  }
+  /**
+   * One page in user id order, like the table. The token is deliberately URL-hostile (`+`, `/`, `=`, `&`, a
+   * space) so that a caller that does not encode it breaks; an unknown token throws SyntaxError as the SDK does.
+   */
+  list(options: StatusListOptions = {}): Promise<{ items: MigrationStatus[]; continuationToken?: string }> {
+    this.listCalls.push(options);
+    const all = this.selected(options);
+    if (options.userIds) return Promise.resolve({ items: structuredClone(all) });
+    let start = 0;
+    if (options.continuationToken !== undefined) {
+      const m = /^pos=(\d+)&x\+\/= $/.exec(options.continuationToken);
+      if (!m) return Promise.reject(new SyntaxError(`Unexpected token in ${options.continuationToken}`));
+      start = Number(m[1]);
+    }
+    const size = options.pageSize ?? 1000;
+    const items = structuredClone(all.slice(start, start + size));
+    return Promise.resolve(
+      start + size < all.length ? { items, continuationToken: `pos=${start + size}&x+/= ` } : { items },
+    );
+  }
   async *all(options: Omit<StatusListOptions, 'continuationToken'> = {}): AsyncGenerator<MigrationStatus> {
     await Promise.resolve();
-    for (const s of this.rows.values()) {
-      if (options.userIds && !options.userIds.includes(s.userId)) continue;
-      if (options.state && s.state !== options.state) continue;
-      if (options.migrationType && s.migrationType !== options.migrationType) continue;
-      if (options.modifiedFrom && s.modifiedDate < options.modifiedFrom.toISOString()) continue;
-      if (options.modifiedTo && s.modifiedDate > options.modifiedTo.toISOString()) continue;
-      yield structuredClone(s);
-    }
+    for (const s of this.selected(options)) yield structuredClone(s);
   }
 }
 

@@ -75,6 +75,20 @@ const record = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+const BRIDGE_ID = '6b0e2f0a-1111-4111-8111-111111111111';
+
+const bridge = (numbers: { number: string; type: string }[] = []) => ({
+  id: BRIDGE_ID,
+  name: 'Contoso main',
+  isDefault: true,
+  defaultTollNumber: '+14255550100',
+  defaultTollFreeNumber: '+18005550100',
+  numbers: [
+    { number: '+14255550100', type: 'toll', city: 'Redmond', country: 'US', languages: ['en-US'] },
+    ...numbers.map((n) => ({ ...n, city: 'Seattle', country: 'US', languages: ['en-US', 'fr-FR'] })),
+  ],
+});
+
 const summary = (p: number, i: number, s: number, f: number) => [
   { state: 'Pending', userCount: p },
   { state: 'InProgress', userCount: i },
@@ -129,6 +143,7 @@ describe('mms CLI (fake API)', () => {
       state: 'Succeeded',
       migrationType: 'ToSameType',
       startTime: '2026-11-20',
+      pageSize: '500',
     });
     assert.equal(call?.headers['x-functions-key'], 'k1');
     const lines = f.out().split('\n');
@@ -342,6 +357,45 @@ describe('mms CLI (fake API)', () => {
         /value 'Teams' is invalid for argument 'mode'\. Must be one of Islands/,
       ],
       [['frobnicate'], /unknown command 'frobnicate'/],
+      [
+        ['bridges', 'add', BRIDGE_ID, '+14255550199', '--type', 'premium', '--city', 'A', '--country', 'B'],
+        /option '--type <type>' argument 'premium' is invalid\. Must be one of toll, tollFree\./,
+      ],
+      [
+        ['bridges', 'add', BRIDGE_ID, '555-0199', '--type', 'toll', '--city', 'A', '--country', 'B'],
+        /value '555-0199' is invalid for argument 'number'\. Must be an E\.164 number/,
+      ],
+      [
+        ['bridges', 'add', 'main-bridge', '+14255550199', '--type', 'toll', '--city', 'A', '--country', 'B'],
+        /value 'main-bridge' is invalid for argument 'bridgeId'\. Must be a bridge id/,
+      ],
+      [
+        ['bridges', 'add', BRIDGE_ID, '+14255550199', '--type', 'toll', '--country', 'B'],
+        /required option '--city <city>' not specified/,
+      ],
+      [
+        ['bridges', 'add', BRIDGE_ID, '+14255550199', '--type', 'toll', '--city', ' ', '--country', 'B'],
+        /option '--city <city>' argument ' ' is invalid\. Must not be empty\./,
+      ],
+      [
+        [
+          'bridges',
+          'add',
+          BRIDGE_ID,
+          '+1425555019',
+          '--type',
+          'toll',
+          '--city',
+          'A',
+          '--country',
+          'B',
+          '--languages',
+          'en_US',
+        ],
+        /option '--languages <tags>' argument 'en_US' is invalid\. Must be comma-separated language tags/,
+      ],
+      [['bridges', 'remove', BRIDGE_ID], /missing required argument 'number'/],
+      [['bridges', 'remove', BRIDGE_ID, 'tel:12'], /value 'tel:12' is invalid for argument 'number'/],
     ];
     for (const [argv, expected] of cases) {
       it(argv.join(' '), async () => {
@@ -387,7 +441,239 @@ describe('mms CLI (fake API)', () => {
     assert.equal(await runCli(['status'], f.io), 1);
     assert.match(
       f.err(),
-      /^error: unexpected answer from http:\/\/127\.0\.0\.1:7071\/api\/migrations: 0\.userId/,
+      /^error: unexpected answer from http:\/\/127\.0\.0\.1:7071\/api\/migrations\?pageSize=500: value\.0\.userId/,
     );
+  });
+});
+
+describe('mms status paging', () => {
+  it('follows the continuation tokens (500 a page, filters on every page) and prints every record', async () => {
+    // Tokens the CLI must send back exactly as received, whatever they contain.
+    const tokens = ['t1+/=&x y', 't2%2B'];
+    const f = fakeIo((c) => {
+      const token = c.url.searchParams.get('continuationToken');
+      const page =
+        token === null
+          ? { value: [record({ userId: 'u3', userPrincipalName: 'c@x.y' })], continuationToken: tokens[0] }
+          : token === tokens[0]
+            ? { value: [], continuationToken: tokens[1] }
+            : token === tokens[1]
+              ? { value: [record({ userId: 'u1', userPrincipalName: 'a@x.y' })] }
+              : undefined;
+      return page
+        ? { json: page }
+        : { status: 400, json: { error: { code: 'invalidParameter', message: token ?? '' } } };
+    });
+    assert.equal(await runCli(['status', '--state', 'failed'], f.io), 0, f.err());
+    assert.equal(f.calls.length, 3);
+    assert.deepEqual(
+      f.calls.map((c) => Object.fromEntries(c.url.searchParams)),
+      [
+        { state: 'Failed', pageSize: '500' },
+        { state: 'Failed', pageSize: '500', continuationToken: tokens[0] },
+        { state: 'Failed', pageSize: '500', continuationToken: tokens[1] },
+      ],
+    );
+    const rows = f
+      .out()
+      .split('\n')
+      .slice(2)
+      .filter((l) => l !== '')
+      .map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(rows, ['a@x.y', 'c@x.y'], 'every page, sorted by UPN');
+
+    const g = fakeIo((c) =>
+      c.url.searchParams.get('continuationToken') === null
+        ? { json: { value: [record({ userId: 'u2', userPrincipalName: 'b@x.y' })], continuationToken: 'n' } }
+        : { json: { value: [record({ userId: 'u1', userPrincipalName: 'a@x.y', extra: 1 })] } },
+    );
+    assert.equal(await runCli(['status', '--json'], g.io), 0, g.err());
+    const printed = JSON.parse(g.out()) as { userPrincipalName: string; extra?: number }[];
+    assert.deepEqual(
+      printed.map((r) => [r.userPrincipalName, r.extra]),
+      [
+        ['a@x.y', 1],
+        ['b@x.y', undefined],
+      ],
+      '--json: one array of every record as the API sent it',
+    );
+  });
+
+  it('stops with an error instead of looping when a token comes back twice', async () => {
+    const f = fakeIo(() => ({ json: { value: [], continuationToken: 'same' } }));
+    assert.equal(await runCli(['status'], f.io), 1);
+    assert.match(f.err(), /a continuation token came back twice/);
+    assert.equal(f.calls.length, 2);
+  });
+
+  it('an error on a later page is reported like any API error', async () => {
+    const f = fakeIo((c) =>
+      c.url.searchParams.get('continuationToken') === null
+        ? { json: { value: [record()], continuationToken: 'old' } }
+        : {
+            status: 400,
+            json: {
+              error: { code: 'invalidParameter', message: 'Parameter "continuationToken": is not a token' },
+            },
+          },
+    );
+    assert.equal(await runCli(['status'], f.io), 1);
+    assert.equal(f.err(), 'error invalidParameter: Parameter "continuationToken": is not a token\n');
+    assert.equal(f.out(), '');
+  });
+});
+
+describe('mms bridges add / remove', () => {
+  it('add: POST /api/bridges/{id}/numbers/{number} with type, city, country and languages', async () => {
+    const f = fakeIo(() => ({
+      status: 201,
+      json: bridge([{ number: '+14255550199', type: 'tollFree' }]),
+    }));
+    const code = await runCli(
+      [
+        'bridges',
+        'add',
+        BRIDGE_ID,
+        '+14255550199',
+        '--type',
+        'TOLLFREE',
+        '--city',
+        ' Seattle ',
+        '--country',
+        'US',
+        '--languages',
+        'en-US, fr-FR',
+      ],
+      f.io,
+    );
+    assert.equal(code, 0, f.err());
+    const call = f.calls[0];
+    assert.equal(call?.method, 'POST');
+    assert.equal(call?.url.pathname, `/api/bridges/${BRIDGE_ID}/numbers/%2B14255550199`);
+    assert.equal(call?.headers['content-type'], 'application/json');
+    assert.deepEqual(call?.body, {
+      type: 'tollFree',
+      city: 'Seattle',
+      country: 'US',
+      languages: ['en-US', 'fr-FR'],
+    });
+    assert.match(
+      f.out(),
+      /^Added \+14255550199 \(tollFree, Seattle, US\) to bridge "Contoso main" \(6b0e2f0a-/,
+    );
+    assert.match(f.out(), /\+14255550199\s+tollFree\s+Seattle\s+US\s+en-US, fr-FR/);
+  });
+
+  it('add without --languages sends none; a taken number shows the API error', async () => {
+    const f = fakeIo(() => ({
+      status: 409,
+      json: {
+        error: {
+          code: 'numberAlreadyRegistered',
+          message: '+14255550100 is already a number of bridge "Contoso main".',
+        },
+      },
+    }));
+    const code = await runCli(
+      ['bridges', 'add', BRIDGE_ID, 'tel:+14255550100', '--type', 'toll', '--city', 'R', '--country', 'US'],
+      f.io,
+    );
+    assert.equal(code, 1);
+    assert.deepEqual(f.calls[0]?.body, { type: 'toll', city: 'R', country: 'US' });
+    assert.equal(f.calls[0]?.url.pathname, `/api/bridges/${BRIDGE_ID}/numbers/tel%3A%2B14255550100`);
+    assert.equal(
+      f.err(),
+      'error numberAlreadyRegistered: +14255550100 is already a number of bridge "Contoso main".\n',
+    );
+  });
+
+  it('remove: DELETE, then the re-pointed users and their migration outcomes', async () => {
+    const f = fakeIo(() => ({
+      json: {
+        bridge: bridge(),
+        removedNumber: '+14255550199',
+        users: [
+          {
+            userId: 'u1',
+            userPrincipalName: 'ada@contoso.com',
+            tollNumber: '+14255550100',
+            migration: {
+              outcome: 'queued',
+              trigger: 'serviceNumberUnassigned',
+              state: 'Pending',
+              migrationType: 'ToSameType',
+              correlationId: 'c-1',
+              notBefore: null,
+              lastMessage: 'Waiting to start.',
+              decisions: [],
+            },
+          },
+          {
+            userId: 'u2',
+            userPrincipalName: 'bob@contoso.com',
+            tollFreeNumber: null,
+            migration: { outcome: 'none', why: 'meeting migration is turned off for the tenant.' },
+          },
+        ],
+        summary: { repointedUsers: 2, migrationsRequested: 1 },
+      },
+    }));
+    assert.equal(await runCli(['bridges', 'remove', BRIDGE_ID, '14255550199'], f.io), 0, f.err());
+    assert.equal(f.calls[0]?.method, 'DELETE');
+    assert.equal(f.calls[0]?.url.pathname, `/api/bridges/${BRIDGE_ID}/numbers/14255550199`);
+    assert.equal(f.calls[0]?.body, undefined);
+    assert.equal(
+      f.out(),
+      [
+        `Removed +14255550199 from bridge "Contoso main" (${BRIDGE_ID}).`,
+        '2 users re-pointed to the bridge default; 1 migration requested.',
+        '  ada@contoso.com → toll +14255550100: Migration queued (ToSameType, Pending, correlation id c-1). Waiting to start.',
+        '  bob@contoso.com → toll-free (none): No migration: meeting migration is turned off for the tenant.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('remove: says so when nobody had the number; --json prints the answer as is', async () => {
+    const answer = {
+      bridge: bridge(),
+      removedNumber: '+14255550199',
+      users: [],
+      summary: { repointedUsers: 0, migrationsRequested: 0 },
+    };
+    const f = fakeIo(() => ({ json: answer }));
+    assert.equal(await runCli(['bridges', 'remove', BRIDGE_ID, '+14255550199'], f.io), 0, f.err());
+    assert.match(f.out(), /\nNo user had it as a default number\.\n$/);
+    const g = fakeIo(() => ({ json: answer }));
+    assert.equal(await runCli(['--json', 'bridges', 'remove', BRIDGE_ID, '+14255550199'], g.io), 0);
+    assert.deepEqual(JSON.parse(g.out()), answer);
+  });
+
+  it('remove: the default number refused (409) and an answer without outcomes are errors', async () => {
+    const f = fakeIo(() => ({
+      status: 409,
+      json: { error: { code: 'defaultNumber', message: '+14255550100 is the default toll number.' } },
+    }));
+    assert.equal(await runCli(['bridges', 'remove', BRIDGE_ID, '+14255550100'], f.io), 1);
+    assert.equal(f.err(), 'error defaultNumber: +14255550100 is the default toll number.\n');
+    const g = fakeIo(() => ({
+      json: {
+        bridge: bridge(),
+        removedNumber: '+14255550199',
+        users: [{ userId: 'u1', userPrincipalName: 'a@b.c' }],
+        summary: { repointedUsers: 1, migrationsRequested: 1 },
+      },
+    }));
+    assert.equal(await runCli(['bridges', 'remove', BRIDGE_ID, '+14255550199'], g.io), 1);
+    assert.match(g.err(), /^error: unexpected answer from .*\/numbers\/%2B14255550199: users\.0\.migration/);
+    assert.equal(g.out(), '');
+  });
+
+  it('bridges alone still lists (GET /api/bridges)', async () => {
+    const f = fakeIo(() => ({ json: [bridge()] }));
+    assert.equal(await runCli(['bridges'], f.io), 0, f.err());
+    assert.equal(f.calls[0]?.method, 'GET');
+    assert.equal(f.calls[0]?.url.pathname, '/api/bridges');
+    assert.match(f.out(), /Contoso main \(default\)\s+6b0e2f0a-1111-4111-8111-111111111111\s+\+14255550100/);
   });
 });
