@@ -14,7 +14,7 @@ import { settingsDialIn } from '../../../functions/settings-dial-in';
 import { settingsMigration } from '../../../functions/settings-migration';
 import { teamsUpgrade } from '../../../functions/teams-upgrade';
 import { userDialIn } from '../../../functions/user-dial-in';
-import { loadConfig, type Config } from '../../../shared/config';
+import type { Config } from '../../../shared/config';
 import { runKeyOf, startMigration } from '../../../shared/domain/status';
 import { EmbeddedQueue } from '../../../shared/queue/embedded';
 import type { MigrateUserBody } from '../../../shared/queue/messages';
@@ -35,45 +35,10 @@ import {
   type Repositories,
   type UserProfileInput,
 } from '../../../shared/storage/repositories';
+import { adminTestConfig, ADA, BOB, CARL, DORA, BRIDGE_A, BRIDGE_B } from '../../support/admin-fixtures';
 
-const connectionString = process.env.TEST_TABLES_CONNECTION_STRING;
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
-
-const A: Bridge = {
-  id: 'aaaaaaaa-0000-4000-8000-000000000001',
-  name: 'Conference Bridge',
-  isDefault: true,
-  dialInUrl: 'https://dialin.teams.microsoft.com/a',
-  defaultTollNumber: '+14255550100',
-  defaultTollFreeNumber: '+18005550100',
-  numbers: [
-    { number: '+14255550100', type: 'toll', city: 'Redmond', country: 'United States', languages: ['en-US'] },
-    { number: '+12065550111', type: 'toll', city: 'Seattle', country: 'United States', languages: ['en-US'] },
-    { number: '+18005550100', type: 'tollFree', city: 'Toll free', country: 'United States', languages: [] },
-    { number: '+18885550199', type: 'tollFree', city: 'Toll free', country: 'United States', languages: [] },
-  ],
-};
-const B: Bridge = {
-  id: 'bbbbbbbb-0000-4000-8000-000000000002',
-  name: 'EMEA Conference Bridge',
-  isDefault: false,
-  dialInUrl: 'https://dialin.teams.microsoft.com/b',
-  defaultTollNumber: '+442071234567',
-  numbers: [
-    {
-      number: '+442071234567',
-      type: 'toll',
-      city: 'London',
-      country: 'United Kingdom',
-      languages: ['en-GB'],
-    },
-  ],
-};
-
-const ADA = '10000000-0000-4000-8000-00000000000a';
-const BOB = '10000000-0000-4000-8000-00000000000b';
-const CARL = '10000000-0000-4000-8000-00000000000c';
-const DORA = '10000000-0000-4000-8000-00000000000d';
+const A = BRIDGE_A;
+const B = BRIDGE_B;
 
 function user(userId: string, alias: string, extra: Partial<UserProfileInput> = {}): UserProfileInput {
   return {
@@ -124,13 +89,7 @@ interface Env {
 let env: Env;
 
 beforeEach(async () => {
-  const config = loadConfig({
-    TABLES_CONNECTION_STRING: connectionString,
-    TABLES_PREFIX: `adm${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-    QUEUE_TRANSPORT: 'embedded',
-    GRAPH_CREDENTIAL: 'sandbox',
-    MIGRATION_DELAY_SECONDS: '120',
-  });
+  const config = adminTestConfig('adm');
   const repos = createRepositories(config);
   const queue = new EmbeddedQueue({ redeliveryDelayMs: 10 });
   const publisher = new RecordingPublisher(queue);

@@ -6,12 +6,10 @@
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { loadLocalData } from '../../../dev/local-data';
 import { generateTenant } from '../../../dev/sandbox/generator';
 import { userDialIn } from '../../../functions/user-dial-in';
-import { loadConfig } from '../../../shared/config';
 import { EmbeddedQueue } from '../../../shared/queue/embedded';
 import { dialInDeps, MAX_DIAL_IN_PLAN_ATTEMPTS, patchUserDialIn } from '../../../shared/services/dial-in';
 import { isServiceError } from '../../../shared/services/errors';
@@ -22,44 +20,13 @@ import {
 import {
   createRepositories,
   dialInSchema,
-  type Bridge,
   type Repositories,
   type UserProfileInput,
 } from '../../../shared/storage/repositories';
+import { adminTestConfig, ADA, BOB, DORA, BRIDGE_A, BRIDGE_B } from '../../support/admin-fixtures';
 
-const connectionString = process.env.TEST_TABLES_CONNECTION_STRING;
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
-
-const A: Bridge = {
-  id: 'aaaaaaaa-0000-4000-8000-000000000001',
-  name: 'Conference Bridge',
-  isDefault: true,
-  dialInUrl: 'https://dialin.teams.microsoft.com/a',
-  defaultTollNumber: '+14255550100',
-  numbers: [
-    { number: '+14255550100', type: 'toll', city: 'Redmond', country: 'United States', languages: ['en-US'] },
-  ],
-};
-const B: Bridge = {
-  id: 'bbbbbbbb-0000-4000-8000-000000000002',
-  name: 'EMEA Conference Bridge',
-  isDefault: false,
-  dialInUrl: 'https://dialin.teams.microsoft.com/b',
-  defaultTollNumber: '+442071234567',
-  numbers: [
-    {
-      number: '+442071234567',
-      type: 'toll',
-      city: 'London',
-      country: 'United Kingdom',
-      languages: ['en-GB'],
-    },
-  ],
-};
-
-const ADA = '10000000-0000-4000-8000-00000000000a';
-const BOB = '10000000-0000-4000-8000-00000000000b';
-const DORA = '10000000-0000-4000-8000-00000000000d';
+const A = BRIDGE_A;
+const B = BRIDGE_B;
 
 function user(userId: string, alias: string, conferenceId: string): UserProfileInput {
   return {
@@ -77,13 +44,7 @@ let repos: Repositories;
 let queue: EmbeddedQueue;
 
 beforeEach(async () => {
-  const config = loadConfig({
-    TABLES_CONNECTION_STRING: connectionString,
-    TABLES_PREFIX: `cid${randomUUID().replace(/-/g, '').slice(0, 12)}`,
-    QUEUE_TRANSPORT: 'embedded',
-    GRAPH_CREDENTIAL: 'sandbox',
-    MIGRATION_DELAY_SECONDS: '120',
-  });
+  const config = adminTestConfig('cid');
   repos = createRepositories(config);
   queue = new EmbeddedQueue({ redeliveryDelayMs: 10 });
   setInfrastructureForTests({

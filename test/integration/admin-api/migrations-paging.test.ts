@@ -4,7 +4,7 @@
  * exactly once, filters hold on every page, and the unpaged answer is still the plain array of them all.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { migrations } from '../../../functions/migrations';
 import { requestMigration, type MigrationStatus } from '../../../shared/domain/status';
@@ -14,17 +14,12 @@ import {
 } from '../../../shared/services/infrastructure';
 import { createRepositories } from '../../../shared/storage/repositories';
 import { context, request, World } from '../../unit/admin-api/fakes';
-
-const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
+import { testTables } from '../../support/tables';
 
 const RECORDS = 23;
 
 describe('GET /api/migrations paging (Azurite)', () => {
-  const repositories = createRepositories({
-    tables: { kind: 'connectionString', connectionString },
-    tablesPrefix: `p${randomBytes(5).toString('hex')}`,
-  });
+  const repositories = createRepositories(testTables('p'));
   const ids: string[] = [];
 
   before(async () => {

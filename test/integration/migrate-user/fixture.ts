@@ -6,7 +6,7 @@
  *
  * The oracle is the generator's `sandboxCase` (what each event stands for) plus the organizer's seed facts.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { startSandbox, type SandboxHandle } from '../../../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../../../dev/sandbox/generator';
 import { tenantSeed, type TenantSeed } from '../../../dev/sandbox/seed';
@@ -27,16 +27,12 @@ import {
   type MigrationMessageOutcome,
 } from '../../../shared/services/migrate-user';
 import { migrationMessage } from '../../../shared/services/migration-messages';
+import { testTables } from '../../support/tables';
 
 export const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 
 export function tableSettings(): Pick<Config, 'tables' | 'tablesPrefix'> {
-  const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-  if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
-  return {
-    tables: { kind: 'connectionString', connectionString },
-    tablesPrefix: `mu${randomBytes(5).toString('hex')}`,
-  };
+  return testTables('mu');
 }
 
 /** A publisher that records what is sent (validated like the real adapters do). */

@@ -5,7 +5,7 @@
  * ones, Pending/InProgress ones of any age, and records a new trigger revives while the purge runs.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   finishMigration,
@@ -22,19 +22,14 @@ import {
   type LedgerEntry,
   type Repositories,
 } from '../../../shared/storage/repositories';
-
-const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
+import { testTables } from '../../support/tables';
 
 const DAY = 24 * 3600_000;
 const NOW = new Date('2026-11-21T03:30:00.000Z');
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY);
 
 function settings() {
-  return {
-    tables: { kind: 'connectionString' as const, connectionString: connectionString ?? '' },
-    tablesPrefix: `ret${randomBytes(5).toString('hex')}`,
-  };
+  return testTables('ret');
 }
 
 function requested(current: MigrationStatus | null, userId: string, at: Date): MigrationStatus {

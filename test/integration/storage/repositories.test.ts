@@ -5,21 +5,15 @@
  * defaults.
  */
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { requestMigration, startMigration, type MigrationStatus } from '../../../shared/domain/status';
 import { DEFAULT_TENANT_SETTINGS } from '../../../shared/domain/trigger-rules';
 import { createRepositories } from '../../../shared/storage/repositories';
 import type { UserProfileInput } from '../../../shared/storage/repositories/profile-repository';
+import { testTables } from '../../support/tables';
 
-const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
-
-const fresh = () =>
-  createRepositories({
-    tables: { kind: 'connectionString', connectionString },
-    tablesPrefix: `r${randomBytes(5).toString('hex')}`,
-  });
+const fresh = () => createRepositories(testTables('r'));
 
 function request(userId: string, now: Date, targetMeetingType: 'Current' | 'Teams' = 'Current') {
   return (current: MigrationStatus | null) =>

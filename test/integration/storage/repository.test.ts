@@ -4,7 +4,6 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { z } from 'zod';
@@ -28,14 +27,11 @@ import {
   TableNameError,
   tableName,
 } from '../../../shared/storage/tables';
+import { testTables, testTablesConnectionString } from '../../support/tables';
 
-const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
+const connectionString = testTablesConnectionString();
 
-const settings: Pick<Config, 'tables' | 'tablesPrefix'> = {
-  tables: { kind: 'connectionString', connectionString },
-  tablesPrefix: `t${randomBytes(5).toString('hex')}`,
-};
+const settings: Pick<Config, 'tables' | 'tablesPrefix'> = testTables('t');
 
 const itemSchema = z.object({
   name: z.string(),

@@ -34,9 +34,9 @@ import {
 } from '../../../shared/services/infrastructure';
 import { triggerStores, type ServiceLog } from '../../../shared/services/notifications';
 import { ensureSubscriptions, subscriptionDeps } from '../../../shared/services/subscriptions';
+import { testTablesConnectionString } from '../../support/tables';
 
-const connectionString = process.env['TEST_TABLES_CONNECTION_STRING'];
-if (!connectionString) throw new Error('TEST_TABLES_CONNECTION_STRING is not set: run through `npm test`');
+const connectionString = testTablesConnectionString();
 
 const TENANT = '9a8b7c6d-0000-4000-8000-000000000001';
 const USERS = [
