@@ -14,7 +14,6 @@ import {
 } from './schemas';
 
 /** Error codes with which Graph says it cannot reach a mailbox through REST (on-premises, or no mailbox). */
-const MAILBOX_UNREACHABLE = new Set(['mailboxnotenabledforrestapi', 'mailboxnotsupportedforrestapi']);
 /** Error codes with which Graph says a delta link is no longer usable: start over. */
 const DELTA_RESTART = new Set(['syncstatenotfound', 'resyncrequired', 'syncstateinvalid']);
 /** Restarts allowed within one delta() call before giving up (Graph should not forget a fresh sync state). */
@@ -54,7 +53,7 @@ export class GraphDirectoryGateway implements DirectoryGateway {
       const s = parseGraph(mailboxSettingsSchema, res.body, operation);
       return { location: 'exchangeOnline', timeZone: s.timeZone, language: s.language };
     } catch (e) {
-      if (e instanceof GraphRequestError && MAILBOX_UNREACHABLE.has(e.code.toLowerCase())) {
+      if (e instanceof GraphRequestError && e.mailboxUnreachable) {
         return { location: 'onPremises', code: e.code, message: e.graphMessage };
       }
       if (e instanceof GraphRequestError && e.status === 404) return { location: 'notFound' };

@@ -45,7 +45,32 @@ export class GraphRequestError extends Error {
   get transient(): boolean {
     return isTransientStatus(this.status);
   }
+
+  /** Graph asked us to slow down: 429, or 503 with a Retry-After. */
+  get throttled(): boolean {
+    return this.status === 429 || (this.status === 503 && this.retryAfterMs !== undefined);
+  }
+
+  /** The app's token or permissions were refused (401/403). */
+  get forbidden(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+
+  /** Graph cannot reach the mailbox through REST: it is on premises, hosted elsewhere, or there is none. */
+  get mailboxUnreachable(): boolean {
+    return MAILBOX_UNREACHABLE_CODES.has(this.code.toLowerCase());
+  }
+
+  /** The whole mailbox is missing or unreachable (404), not just one item in it. */
+  get mailboxNotAvailable(): boolean {
+    return (
+      this.status === 404 && (this.mailboxUnreachable || this.code.toLowerCase() === 'errormailboxnotfound')
+    );
+  }
 }
+
+/** Graph's error codes for a mailbox its REST API cannot reach (lower case). */
+const MAILBOX_UNREACHABLE_CODES = new Set(['mailboxnotenabledforrestapi', 'mailboxnotsupportedforrestapi']);
 
 /** A Graph answer that does not have the shape the service relies on. `field` is the JSON path, e.g. `value[2].start.dateTime`. */
 export class GraphContractError extends Error {

@@ -166,10 +166,9 @@ class Tally {
 
 function meetingErrorCode(e: unknown): MeetingErrorCode | null {
   if (e instanceof GraphRequestError) {
-    if (e.status === 429) return 'graphThrottled';
-    if (e.status === 0 || e.status >= 500)
-      return e.status === 503 && e.retryAfterMs !== undefined ? 'graphThrottled' : 'graphUnavailable';
-    if (e.status === 401 || e.status === 403) return 'graphForbidden';
+    if (e.throttled) return 'graphThrottled';
+    if (e.status === 0 || e.status >= 500) return 'graphUnavailable';
+    if (e.forbidden) return 'graphForbidden';
     return 'graphRejected';
   }
   if (e instanceof GraphContractError) return 'graphContractError';
@@ -184,19 +183,15 @@ function errorText(e: unknown): string {
 /** A Graph failure that stops the whole run (rather than one meeting), or null. */
 function userErrorOf(e: unknown): Extract<RunResult, { kind: 'userError' }> | null {
   if (!(e instanceof GraphRequestError)) return null;
-  if (e.status === 401 || e.status === 403) {
-    return { kind: 'userError', code: 'permissionDenied', detail: e.code };
-  }
-  if (e.status === 429 || (e.status === 503 && e.retryAfterMs !== undefined)) {
+  if (e.forbidden) return { kind: 'userError', code: 'permissionDenied', detail: e.code };
+  if (e.throttled) {
     return {
       kind: 'userError',
       code: 'throttled',
       ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
     };
   }
-  if (e.status === 404 && (e.code === 'MailboxNotEnabledForRESTAPI' || e.code === 'ErrorMailboxNotFound')) {
-    return { kind: 'userError', code: 'mailboxNotFound' };
-  }
+  if (e.mailboxNotAvailable) return { kind: 'userError', code: 'mailboxNotFound' };
   return null;
 }
 

@@ -273,3 +273,37 @@ describe('KeyedLimiter', () => {
     assert.deepEqual(slept, [1500], 'other keys are not held');
   });
 });
+
+describe('GraphRequestError classification', () => {
+  const err = (status: number, code: string, retryAfterMs?: number) =>
+    new GraphRequestError({
+      status,
+      code,
+      message: 'm',
+      operation: 'op',
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+
+  it('throttled: 429 always, 503 only with a Retry-After', () => {
+    assert.equal(err(429, 'TooManyRequests').throttled, true);
+    assert.equal(err(503, 'ServiceUnavailable', 2000).throttled, true);
+    assert.equal(err(503, 'ServiceUnavailable').throttled, false);
+    assert.equal(err(504, 'GatewayTimeout', 2000).throttled, false);
+  });
+
+  it('forbidden: 401 and 403', () => {
+    assert.deepEqual(
+      [401, 403, 404].map((s) => err(s, 'x').forbidden),
+      [true, true, false],
+    );
+  });
+
+  it('mailbox unreachable or missing, whatever the code casing; one missing item is not a missing mailbox', () => {
+    assert.equal(err(404, 'MailboxNotEnabledForRESTAPI').mailboxUnreachable, true);
+    assert.equal(err(404, 'mailboxNotSupportedForRestApi').mailboxUnreachable, true);
+    assert.equal(err(404, 'MailboxNotEnabledForRESTAPI').mailboxNotAvailable, true);
+    assert.equal(err(404, 'ErrorMailboxNotFound').mailboxNotAvailable, true);
+    assert.equal(err(404, 'ErrorItemNotFound').mailboxNotAvailable, false);
+    assert.equal(err(400, 'ErrorMailboxNotFound').mailboxNotAvailable, false);
+  });
+});
