@@ -21,7 +21,7 @@
  * notification, in parallel.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DeltaSweepBody, UserNotificationBody } from '../queue/messages';
 import { QUEUES, type QueuePublisher } from '../queue/port';
 import { DeltaStateRepository } from '../storage/repositories/delta-state-repository';
@@ -30,6 +30,7 @@ import {
   type StoredGraphSubscription,
 } from '../storage/repositories/subscription-repository';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
+import { changeNotificationCollectionSchema, type ChangeNotification } from '../graph/notification-schemas';
 
 /** What the services log through: the Functions InvocationContext fits, so does `console`. */
 export interface ServiceLog {
@@ -62,51 +63,7 @@ export function validationResponse(query: URLSearchParams): TextResponse | null 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Payloads
-
-const maybeString = z.string().max(4000).nullish();
-
-/** One change notification (Graph's changeNotification; only what we use is checked, the rest tolerated). */
-export const changeNotificationSchema = z.looseObject({
-  subscriptionId: z.string().min(1).max(200),
-  changeType: z.string().min(1).max(100),
-  clientState: maybeString,
-  tenantId: maybeString,
-  resource: z.string().min(1).max(2000),
-  subscriptionExpirationDateTime: maybeString,
-  resourceData: z
-    .looseObject({
-      id: maybeString,
-      '@odata.id': maybeString,
-      organizationId: maybeString,
-      eventTime: maybeString,
-      sequenceNumber: z.union([z.string().max(100), z.number()]).nullish(),
-    })
-    .nullish(),
-  lifecycleEvent: maybeString,
-});
-export type ChangeNotification = z.output<typeof changeNotificationSchema>;
-
-export const changeNotificationCollectionSchema = z.looseObject({
-  value: z.array(changeNotificationSchema).max(1000),
-  validationTokens: z.array(z.string()).nullish(),
-});
-
-export const LIFECYCLE_EVENTS = ['reauthorizationRequired', 'subscriptionRemoved', 'missed'] as const;
-export type LifecycleEvent = (typeof LIFECYCLE_EVENTS)[number];
-
-export const lifecycleNotificationSchema = z.looseObject({
-  subscriptionId: z.string().min(1).max(200),
-  clientState: maybeString,
-  tenantId: maybeString,
-  subscriptionExpirationDateTime: maybeString,
-  lifecycleEvent: z.string().min(1).max(100),
-});
-export type LifecycleNotification = z.output<typeof lifecycleNotificationSchema>;
-
-export const lifecycleCollectionSchema = z.looseObject({
-  value: z.array(lifecycleNotificationSchema).max(1000),
-});
+// Payloads (Graph's shapes: shared/graph/notification-schemas.ts)
 
 export type ParsedBody<T> =
   { ok: true; value: T } | { ok: false; code: 'invalidJson' | 'invalidParameter'; message: string };

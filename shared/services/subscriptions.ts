@@ -31,12 +31,12 @@ import {
   checkNotification,
   deltaSweepMessage,
   errorText,
-  lifecycleCollectionSchema,
   parseBody,
   triggerStores,
   type ServiceLog,
   type SubscriptionLookup,
 } from './notifications';
+import { lifecycleCollectionSchema } from '../graph/notification-schemas';
 
 export const USERS_RESOURCE = '/users';
 export const USERS_CHANGE_TYPE = 'updated,deleted';

@@ -15,7 +15,6 @@ import {
   handleChangeNotifications,
   notificationMessageId,
   userIdOf,
-  type ChangeNotification,
   type NotificationDeps,
   type ServiceLog,
 } from '../../../shared/services/notifications';
@@ -23,6 +22,7 @@ import {
   sha256Hex,
   type StoredGraphSubscription,
 } from '../../../shared/storage/repositories/subscription-repository';
+import type { ChangeNotification } from '../../../shared/graph/notification-schemas';
 
 const SECRET = 'client-state-secret-0123456789';
 const SUB_ID = '7f105c7d-2dc5-4530-97cd-4e7ae6534c07';
