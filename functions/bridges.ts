@@ -10,7 +10,7 @@
  * `{number}`: +E.164, E.164 or tel:+E.164. Function-key auth. Service: shared/services/bridges.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { objectBody } from '../shared/services/admin-input';
+import { objectBody } from '../shared/services/input';
 import { listBridges, registerNumber, unregisterNumber } from '../shared/services/bridges';
 import { httpHandler, readJsonBody } from './http';
 

@@ -9,25 +9,11 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { badRequest, invalidJson, isServiceError, type ServiceError } from '../shared/services/errors';
+import { badRequest, invalidJson, isServiceError } from '../shared/services/errors';
+import { issueToError } from '../shared/services/input';
 
 export interface ErrorBody {
   error: { code: string; message: string };
-}
-
-/** The first zod issue as a 400 naming the parameter (`prefix` + the issue's path, or the unknown key). */
-export function issueToError(error: z.ZodError, prefix: string | undefined, fallback: string): ServiceError {
-  const issue = error.issues[0];
-  if (!issue) return badRequest(fallback, 'is invalid');
-  const path = issue.path.map((p) => String(p));
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? '';
-    const name = [...(prefix ? [prefix] : []), ...path, key].join('.');
-    return badRequest(name, 'is not a known parameter');
-  }
-  const name = [...(prefix ? [prefix] : []), ...path].join('.') || fallback;
-  const missing = issue.code === 'invalid_type' && /received undefined/.test(issue.message);
-  return badRequest(name, missing ? 'is required' : issue.message);
 }
 
 /** The JSON body, checked with `schema`. 400 `invalidJson` or `invalidParameter` naming the field. */
@@ -47,7 +33,7 @@ export async function readJsonBody<S extends z.ZodType>(
     throw badRequest('body', 'must be a JSON object');
   }
   const r = schema.safeParse(json);
-  if (!r.success) throw issueToError(r.error, undefined, 'body');
+  if (!r.success) throw issueToError(r.error.issues, json, 'body', 'parameter');
   return r.data;
 }
 
@@ -63,7 +49,7 @@ export function readQuery<S extends z.ZodType>(request: HttpRequest, schema: S):
     raw[k] = v;
   }
   const r = schema.safeParse(raw);
-  if (!r.success) throw issueToError(r.error, undefined, 'query');
+  if (!r.success) throw issueToError(r.error.issues, raw, 'query', 'parameter');
   return r.data;
 }
 

@@ -5,7 +5,7 @@
  * it. Function-key auth. Service: shared/services/tenant-settings.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { objectBody } from '../shared/services/admin-input';
+import { objectBody } from '../shared/services/input';
 import { getInfrastructure } from '../shared/services/infrastructure';
 import { getDialInSettings, patchDialInSettings } from '../shared/services/tenant-settings';
 import { httpHandler, readJsonBody } from './http';

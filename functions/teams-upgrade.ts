@@ -6,7 +6,7 @@
  * Service: shared/services/teams-upgrade.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { objectBody } from '../shared/services/admin-input';
+import { objectBody } from '../shared/services/input';
 import { grantTeamsUpgrade } from '../shared/services/teams-upgrade';
 import { httpHandler, readJsonBody, routeParam } from './http';
 

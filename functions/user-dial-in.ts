@@ -6,7 +6,7 @@
  * `followUpRecorded` or `none` with why). Function-key auth. Service: shared/services/dial-in.ts.
  */
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
-import { objectBody } from '../shared/services/admin-input';
+import { objectBody } from '../shared/services/input';
 import { getUserDialIn, patchUserDialIn } from '../shared/services/dial-in';
 import { httpHandler, readJsonBody, routeParam } from './http';
 

@@ -24,7 +24,7 @@ import {
   type AdminActionDeps,
   type MigrationOutcomeView,
 } from './admin-actions';
-import { issueToError } from './admin-input';
+import { issueToError } from './input';
 import { badRequest, conflict, notFound, ServiceError } from './errors';
 import { PHONE_NUMBER_FORMS, normalizePhoneNumber } from './dial-in';
 

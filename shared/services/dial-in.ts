@@ -50,7 +50,7 @@ import {
   type JudgedChange,
   type MigrationOutcomeView,
 } from './admin-actions';
-import { issueToError } from './admin-input';
+import { issueToError } from './input';
 import { badRequest, conflict, dependencyUnavailable, notFound, ServiceError } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { parseIdentity } from './request-migration';

@@ -27,7 +27,7 @@ import {
   type AdminActionDeps,
   type MigrationOutcomeView,
 } from './admin-actions';
-import { issueToError } from './admin-input';
+import { issueToError } from './input';
 import { badRequest, notFound, ServiceError } from './errors';
 import { parseIdentity } from './request-migration';
 

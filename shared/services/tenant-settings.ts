@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import type { TenantMigrationSettings } from '../domain/trigger-rules';
 import type { TenantSettingsRepository } from '../storage/repositories';
-import { parseInput } from './admin-input';
+import { parseInput } from './input';
 import { badRequest } from './errors';
 
 export interface TenantSettingsDeps {

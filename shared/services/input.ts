@@ -1,7 +1,8 @@
 /**
- * Input checking for the admin actions (tenant settings, dial-in, bridges, Teams upgrade): a zod schema applied
- * to a body or route parameter, its first problem turned into a 400 `invalidParameter` ServiceError naming the
- * field (`Parameter "tollNumber": ...`, `Parameter "color": unknown field`).
+ * Input checking for every admin endpoint: a zod schema applied to a body, query or route parameter, its first
+ * problem turned into a 400 `invalidParameter` ServiceError naming the field (`Parameter "tollNumber": ...`,
+ * `Parameter "color": is not a known field`). functions/http.ts uses it for bodies and query strings; the admin
+ * services use it for the parts of a body they check themselves.
  */
 import { z } from 'zod';
 import { badRequest, type ServiceError } from './errors';
@@ -23,6 +24,8 @@ export function issueToError(
   issues: readonly z.core.$ZodIssue[],
   value: unknown,
   fallback = 'body',
+  /** What an unknown key is called: a body's "field", a query string's "parameter". */
+  unknownKeyNoun: 'field' | 'parameter' = 'field',
 ): ServiceError {
   const issue = issues[0];
   if (issue === undefined) return badRequest(fallback, 'invalid');
@@ -30,7 +33,7 @@ export function issueToError(
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? '';
     const field = path === '' ? key : `${path}.${key}`;
-    return badRequest(field, 'is not a known field');
+    return badRequest(field, `is not a known ${unknownKeyNoun}`);
   }
   if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(value, issue.path) === undefined) {
     return badRequest(path || fallback, 'is required');
