@@ -31,6 +31,7 @@ import {
 } from '../storage/repositories/subscription-repository';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { changeNotificationCollectionSchema, type ChangeNotification } from '../graph/notification-schemas';
+import { issueToError } from './input';
 
 /** What the services log through: the Functions InvocationContext fits, so does `console`. */
 export interface ServiceLog {
@@ -78,13 +79,7 @@ export function parseBody<S extends z.ZodType>(text: string, schema: S): ParsedB
   }
   const r = schema.safeParse(raw);
   if (r.success) return { ok: true, value: r.data };
-  const issue = r.error.issues[0];
-  const field = issue?.path.map((p) => String(p)).join('.') || 'body';
-  return {
-    ok: false,
-    code: 'invalidParameter',
-    message: `Parameter "${field}": ${issue?.message ?? 'invalid'}`,
-  };
+  return { ok: false, code: 'invalidParameter', message: issueToError(r.error.issues, raw).message };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
