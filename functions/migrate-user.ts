@@ -1,8 +1,11 @@
 import { app, type InvocationContext } from '@azure/functions';
 import type { ReceivedMessage } from '../shared/queue/port';
 import { QUEUES, SERVICE_BUS_CONNECTION } from '../shared/queue/port';
-import { getInfrastructure } from '../shared/services/infrastructure';
-import { handleMigrationMessage, MIGRATION_QUEUE_MAX_DELIVERY } from '../shared/services/migrate-user';
+import {
+  handleMigrationMessage,
+  MIGRATION_QUEUE_MAX_DELIVERY,
+  migrateUserDeps,
+} from '../shared/services/migrate-user';
 
 /**
  * meeting-migrations (Service Bus, one session per user): migrates one user's meetings (one run of their
@@ -22,16 +25,8 @@ export async function migrateUser(message: unknown, context: InvocationContext):
   const correlationId = text(meta.correlationId);
   if (correlationId !== undefined) received.correlationId = correlationId;
 
-  const infra = getInfrastructure();
   const outcome = await handleMigrationMessage(
-    {
-      repositories: infra.repositories,
-      graph: infra.graph,
-      queue: infra.queue,
-      clock: infra.clock,
-      config: infra.config,
-      log: (msg, data) => context.log(msg, data ?? {}),
-    },
+    migrateUserDeps((msg, data) => context.log(msg, data ?? {})),
     received,
     { maxDeliveryCount: MIGRATION_QUEUE_MAX_DELIVERY },
   );

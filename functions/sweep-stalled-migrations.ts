@@ -4,22 +4,13 @@
  * each is finished with `unexpectedError` and retried with backoff. See shared/services/migrate-user.ts.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { getInfrastructure } from '../shared/services/infrastructure';
-import { sweepStalledMigrations as sweep } from '../shared/services/migrate-user';
+import { migrateUserDeps, sweepStalledMigrations as sweep } from '../shared/services/migrate-user';
 
 /** Six-field NCRONTAB: second 0, minutes 15 and 45 of every hour (UTC), between the subscription ticks. */
 export const SWEEP_SCHEDULE = '0 15,45 * * * *';
 
 export async function sweepStalledMigrations(_timer: Timer, context: InvocationContext): Promise<void> {
-  const infra = getInfrastructure();
-  const report = await sweep({
-    repositories: infra.repositories,
-    graph: infra.graph,
-    queue: infra.queue,
-    clock: infra.clock,
-    config: infra.config,
-    log: (msg, data) => context.log(msg, data ?? {}),
-  });
+  const report = await sweep(migrateUserDeps((msg, data) => context.log(msg, data ?? {})));
   context.info(
     `sweepStalledMigrations: ${report.inProgress} in progress, ` +
       (report.ended.length ? `ended stalled runs of ${report.ended.join(', ')}` : 'none stalled'),

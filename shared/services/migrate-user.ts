@@ -67,6 +67,7 @@ import {
   utcDateTimeToEpoch,
 } from './meeting-refresh';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
+import { getInfrastructure, type Infrastructure } from './infrastructure';
 
 /** Service Bus maxDeliveryCount of the meeting-migrations queue (one source: QUEUE_PROPERTIES). */
 export const MIGRATION_QUEUE_MAX_DELIVERY = QUEUE_PROPERTIES[QUEUES.meetingMigrations].maxDeliveryCount;
@@ -98,6 +99,21 @@ export interface MigrateUserDeps {
   log?: (message: string, data?: Record<string, unknown>) => void;
   /** Meetings per listing page (default: the gateway's, 50). */
   pageSize?: number;
+}
+
+/** The worker's dependencies from the process-wide infrastructure (what the queue and timer functions use). */
+export function migrateUserDeps(
+  log: MigrateUserDeps['log'],
+  infra: Infrastructure = getInfrastructure(),
+): MigrateUserDeps {
+  return {
+    repositories: infra.repositories,
+    graph: infra.graph,
+    queue: infra.queue,
+    clock: infra.clock,
+    config: infra.config,
+    ...(log !== undefined ? { log } : {}),
+  };
 }
 
 export interface MigrateUserInput {
