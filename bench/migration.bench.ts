@@ -11,7 +11,8 @@
  *
  * Every run's worker is a fresh child process (this file with `worker-child`) that does nothing but the run, so
  * its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and Azurite are child processes too,
- * and seeding happens in this parent. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/sandbox-dev-only.crt
+ * and seeding happens in this parent. BENCH_SECTIONS=limit,cpu,memory picks sections; BENCH_CPU_PROF=<dir> writes
+ * each worker's V8 CPU profile there. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/sandbox-dev-only.crt
  * (bench/run.ts sets it). Prints figures; never fails on a slow machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -262,7 +263,10 @@ async function workerChild(): Promise<void> {
 
 function runWorker(input: WorkerInput): Promise<WorkerOutput> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', __filename, 'worker-child'], {
+    // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
+    const prof = process.env['BENCH_CPU_PROF'];
+    const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    const child = spawn(process.execPath, ['--expose-gc', ...flags, __filename, 'worker-child'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';

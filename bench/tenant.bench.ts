@@ -18,7 +18,7 @@
  * BENCH_SESSIONS overrides host.json's maxConcurrentSessions (AzureFunctionsJobHost__extensions__serviceBus__…,
  * as an app setting does in Azure), to compare settings. Prints figures; never fails on a slow machine.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -386,6 +386,9 @@ async function main(): Promise<void> {
     if (process.env['BENCH_SECTIONS']?.split(',').includes('tenant') ?? true)
       await tenantRun(host, users, sessions);
   } finally {
+    // BENCH_HOST_LOG=<file>: the local host's whole output, to see where the time went.
+    const logFile = process.env['BENCH_HOST_LOG'];
+    if (logFile) writeFileSync(logFile, host.output());
     await host.stop();
     agent.destroy();
   }
