@@ -192,6 +192,8 @@ const workerOutput = z.object({
   requests: z.number(),
   throttled: z.number(),
   budgetWaits: z.number(),
+  /** Time Graph requests held a mailbox slot, summed, ms. */
+  slotBusyMs: z.number(),
 });
 type WorkerOutput = z.infer<typeof workerOutput>;
 
@@ -257,6 +259,7 @@ async function workerChild(): Promise<void> {
     requests: client.stats().requests,
     throttled: client.stats().throttled,
     budgetWaits: client.limiter.stats().budgetWaits,
+    slotBusyMs: client.limiter.stats().busyMs,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
@@ -428,7 +431,8 @@ async function main(): Promise<void> {
       );
       console.log(
         '   limit = requests × latency ÷ 4 (the least time 4 busy slots need); wall ÷ limit = 1.00 when no slot ' +
-          'ever idles; speed-up = requests × latency ÷ wall, over a client sending one request at a time',
+          'ever idles; speed-up = requests × latency ÷ wall, over a client sending one request at a time; slots ' +
+          'busy = share of the time the 4 slots held a request; Graph req = mean time a request held its slot',
       );
       const rows: Figures[] = [];
       for (const n of [200, 1_000])
@@ -438,6 +442,8 @@ async function main(): Promise<void> {
           ...common,
           ['limit', 's', 6, (f) => (slotLimitMs(f) / 1000).toFixed(2)],
           ['wall ÷ limit', '', 12, (f) => (f.wallMs / slotLimitMs(f)).toFixed(2)],
+          ['slots busy', '', 10, (f) => (f.slotBusyMs / (MAILBOX_CONCURRENCY * f.wallMs)).toFixed(2)],
+          ['Graph req', 'ms', 9, (f) => (f.slotBusyMs / Math.max(1, f.requests)).toFixed(0)],
           ['speed-up', '× seq', 8, (f) => ((f.requests * f.latencyMs) / f.wallMs).toFixed(2)],
           ['CPU', 'ms/mtg', 6, (f) => (cpuMs(f) / Math.max(1, f.total)).toFixed(2)],
         ],

@@ -112,11 +112,14 @@ export interface KeyedLimiterStats {
   budgetWaits: number;
   /** Total time requests spent waiting for the budget, ms. */
   budgetWaitMs: number;
+  /** Tasks run, and the total time they held a slot, ms (slot occupancy = busyMs ÷ (slots × wall time)). */
+  tasks: number;
+  busyMs: number;
 }
 
 export class KeyedLimiter {
   private readonly entries = new Map<string, Entry>();
-  private readonly counters: KeyedLimiterStats = { budgetWaits: 0, budgetWaitMs: 0 };
+  private readonly counters: KeyedLimiterStats = { budgetWaits: 0, budgetWaitMs: 0, tasks: 0, busyMs: 0 };
 
   /**
    * `budget`: requests allowed per window and key (default Outlook's; `null`: concurrency and pauses only, for
@@ -175,7 +178,13 @@ export class KeyedLimiter {
           e.window?.record(now);
           break;
         }
-        return task();
+        const started = this.now();
+        try {
+          return await task();
+        } finally {
+          this.counters.tasks++;
+          this.counters.busyMs += this.now() - started;
+        }
       });
     } finally {
       e.users--;

@@ -94,7 +94,8 @@ export class MeetingLedgerRepository {
     await this.table.upsertBatch(
       userId,
       entries.map((entry) => {
-        if (entry.userId !== userId) throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
+        if (entry.userId !== userId)
+          throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
         return { rowKey: encodeKey(entry.eventId), value: clip(entry) };
       }),
     );
