@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LedgerEntry } from '../../../shared/storage/repositories/ledger-repository';
-import { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
+import type { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
 import { deliver, organizerEvents, requestRun, startFixture, type Fixture } from './fixture';
 
 /** Exchange Online users with at least `n` meetings to update. */
