@@ -305,8 +305,16 @@ describe('infra: app settings match shared/config.ts SETTINGS', () => {
       );
       assert.match(s.get('AzureWebJobsStorage__clientId') ?? '', /client_?id/i, `${where} storage clientId`);
       // The Flex samples set the account name, and the host fails to start without it; the blob endpoint too.
-      assert.match(s.get('AzureWebJobsStorage__accountName') ?? '', /storage/i, `${where} storage accountName`);
-      assert.match(s.get('AzureWebJobsStorage__blobServiceUri') ?? '', /blob/i, `${where} storage blob endpoint`);
+      assert.match(
+        s.get('AzureWebJobsStorage__accountName') ?? '',
+        /storage/i,
+        `${where} storage accountName`,
+      );
+      assert.match(
+        s.get('AzureWebJobsStorage__blobServiceUri') ?? '',
+        /blob/i,
+        `${where} storage blob endpoint`,
+      );
       assert.equal(s.get(`${SERVICE_BUS_CONNECTION}__credential`), 'managedidentity', `${where} Service Bus`);
       assert.match(s.get(`${SERVICE_BUS_CONNECTION}__clientId`) ?? '', /client_?id/i, where);
       assert.match(

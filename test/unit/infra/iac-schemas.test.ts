@@ -178,7 +178,7 @@ describe('infra: Terraform against the providers’ schemas', () => {
 
   it('fails when a required argument is missing', async () => {
     const findings = checkTerraformConfiguration(
-      await terraformWith('main.tf', (t) => t.replace(/\n  runtime_version\s+= "22"/, '')),
+      await terraformWith('main.tf', (t) => t.replace(/\n {2}runtime_version\s+= "22"/, '')),
       tf,
       arm,
     );
@@ -188,7 +188,7 @@ describe('infra: Terraform against the providers’ schemas', () => {
     );
   });
 
-  it('does not use the names azurerm deprecates for 5.0 where the pinned schema has the replacement', async () => {
+  it('does not use the names azurerm deprecates for 5.0 where the pinned schema has the replacement', () => {
     const deprecated: Record<string, [string, string, string]> = {
       enable_rbac_authorization: ['azurerm', 'azurerm_key_vault', 'rbac_authorization_enabled'],
       local_authentication_disabled: [

@@ -196,7 +196,7 @@ function checkAzapiBody(body: HclJson, arm: ArmSchemas, where: string): string[]
   if (!('body' in body)) return [];
   const value = body.body;
   if (!isObject(value)) return []; // an expression (merge(...), jsonencode(...)): not checkable here
-  return checkArmBody(type, value as unknown as Record<string, BicepValue>, arm, `${where} body`, new Set());
+  return checkArmBody(type, value, arm, `${where} body`, new Set());
 }
 
 // #endregion
