@@ -112,9 +112,11 @@ interface BenchSeed {
   organizerUpn: string;
 }
 
-const base = generateTenant({ users: 6, meetings: 40, seed: 7 });
+/** The generated tenant the seeds are cloned from (built on first use: worker children never need it). */
+let generated: ReturnType<typeof generateTenant> | undefined;
 
 function benchSeed(n: number): BenchSeed {
+  const base = (generated ??= generateTenant({ users: 6, meetings: 40, seed: 7 }));
   const organizer = base.users.find(
     (u) =>
       u.sandboxMailboxLocation !== 'onPremises' &&
