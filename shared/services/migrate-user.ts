@@ -35,7 +35,6 @@ import type { RunCounts, UserErrorCode } from '../domain/last-message';
 import {
   findOnlineMeetingBlock,
   MeetingBlockRenderError,
-  replaceOnlineMeetingBlock,
   type OnlineMeetingBlock,
 } from '../domain/meeting-block';
 import {
@@ -547,7 +546,9 @@ async function migrateMeeting(
   // Write-ahead: the ledger knows what is about to be sent before it is sent. This row is durable (its
   // transaction committed) before the PATCH leaves.
   await rows.write(row({ outcome: 'pending', fingerprint: rendered.fingerprint }));
-  const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
+  // The block found above, replaced in place: every character outside it kept, and the body not parsed again
+  // (what replaceOnlineMeetingBlock would do, without its second pass over the body).
+  const content = body.content.slice(0, block.start) + rendered.block + body.content.slice(block.end);
   try {
     await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
       body: { contentType: body.contentType, content },
