@@ -5,9 +5,10 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { PERMISSIONS } from './auth';
 import { describeIssues, GraphError, ok, parseJsonBody } from './http';
 import { PLANS } from './licences';
-import type { Route } from './router';
+import type { GraphRoute } from './router';
 import type { SeedBridge } from './seed';
 import type { SandboxTenant, StoredUser } from './tenant';
 
@@ -90,10 +91,11 @@ function joinInformation(joinUrl: string, meetingId: string, passcode: string, a
   );
 }
 
-export const onlineMeetingRoutes: Route[] = [
+export const onlineMeetingRoutes: GraphRoute[] = [
   {
     method: 'POST',
     pattern: '/users/:user/onlineMeetings',
+    permissions: PERMISSIONS.writeOnlineMeetings,
     handler: (ctx) => {
       const u = ctx.tenant.requireUser(ctx.params.user ?? '');
       const parsed = createBody.safeParse(parseJsonBody(ctx.req));
