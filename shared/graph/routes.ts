@@ -89,6 +89,20 @@ export const GRAPH_ROUTES: readonly GraphRouteUse[] = [
     permission: 'OnlineMeetings.ReadWrite.All',
     doc: `${API}application-post-onlinemeetings.md`,
   },
+  {
+    gateway: 'onlineMeetings',
+    method: 'POST',
+    path: '/users/{id}/onlineMeetings/createOrGet',
+    permission: 'OnlineMeetings.ReadWrite.All',
+    doc: `${API}onlinemeeting-createorget.md`,
+  },
+  {
+    gateway: 'onlineMeetings',
+    method: 'GET',
+    path: '/users/{id}/onlineMeetings',
+    permission: 'OnlineMeetings.ReadWrite.All',
+    doc: `${API}onlinemeeting-get.md`,
+  },
 
   // subscriptions.ts
   {
