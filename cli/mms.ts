@@ -209,6 +209,7 @@ export function buildProgram(io: CliIo): Command {
       const what: Record<string, string> = {
         queued: 'Migration queued',
         merged: 'Merged into the pending migration',
+        takenOver: 'The running migration had stalled; taken over, it runs again now',
         followUpRecorded: 'A migration is running; this one runs after it',
       };
       line(

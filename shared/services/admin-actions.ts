@@ -82,7 +82,7 @@ export interface ChangeDecision {
 /** What an admin action did about migrating the user's meetings. */
 export type MigrationOutcomeView =
   | {
-      outcome: 'queued' | 'merged' | 'followUpRecorded';
+      outcome: 'queued' | 'merged' | 'takenOver' | 'followUpRecorded';
       /** What the request said (the first migrating change). */
       trigger: MigrationTrigger;
       /** The user's migration as stored after the request. */

@@ -44,6 +44,7 @@ export const statusRowSchema = migrationStatusSchema.extend({
   skipReasons: jsonColumn(z.partialRecord(skipReasonSchema, z.number().int().nonnegative())),
   failureCodes: jsonColumn(shape.failureCodes),
   progress: nullJsonColumn(shape.progress.unwrap()),
+  heartbeatDate: nullColumn(z.iso.datetime()).optional(),
   followUp: nullJsonColumn(shape.followUp.unwrap()),
 });
 
