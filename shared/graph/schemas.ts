@@ -169,6 +169,7 @@ export const EVENT_SELECT = [
   'body',
   'start',
   'end',
+  'isAllDay',
   'originalStart',
   'originalStartTimeZone',
   'recurrence',
@@ -200,6 +201,11 @@ export function meetingEventSchema(markerId: string): z.ZodType<MeetingEvent> {
       body: z.object({ contentType: z.enum(['html', 'text']), content: z.string() }),
       start: dateTimeTimeZone,
       end: dateTimeTimeZone,
+      isAllDay: z
+        .boolean()
+        .nullable()
+        .optional()
+        .transform((v) => v ?? false),
       originalStart: nullableString,
       originalStartTimeZone: nullableString,
       recurrence: recurrenceSchema
