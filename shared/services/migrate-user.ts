@@ -255,6 +255,8 @@ export async function migrateUser(
   }
   const status = started.status;
   log(`migrateUser: ${started.kind === 'start' ? 'started' : 'resumed'}`, { userId, ...run });
+  // The user's list of migrations, so that this one's results can be asked for after later ones.
+  await repos.ledger.recordRun(userId, run.correlationId, deps.clock());
 
   // 2–3. Run it, renewing the heartbeat meanwhile.
   const heartbeat = new Heartbeat(deps, userId, run);

@@ -256,9 +256,10 @@ describe('GET /api/migrations/{identity}/meetings query string', () => {
   }
 
   it('takes a token it handed out', () => {
-    const token = Buffer.from(JSON.stringify({ c: 'abc', t: 'next' })).toString('base64url');
+    const handed = { u: 'user-1', c: 'abc', q: false, k: 'abc|next' };
+    const token = Buffer.from(JSON.stringify(handed)).toString('base64url');
     assert.deepEqual(meetingResultsQuerySchema.parse({ continuationToken: token, pageSize: '25' }), {
-      continuationToken: { correlationId: 'abc', tableToken: 'next' },
+      continuationToken: handed,
       pageSize: 25,
     });
   });
