@@ -69,13 +69,42 @@ export type Identity = { kind: 'objectId'; value: string } | { kind: 'userPrinci
 
 export const IDENTITY_FORMS = 'a user principal name (ada@contoso.com) or a directory object id (a GUID)';
 
+/**
+ * The first control character (C0, DEL, C1) or bidirectional-formatting character (LRM, RLM, ALM, the
+ * embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069) in `v`, as `U+XXXX at position n`, or
+ * null. Such characters are never part of a UPN, and bidirectional ones make a name display as another.
+ */
+export function unsafeCharacter(v: string): string | null {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const bad =
+      c <= 0x1f ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x061c ||
+      c === 0x200e ||
+      c === 0x200f ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069);
+    if (bad) return `U+${c.toString(16).toUpperCase().padStart(4, '0')} at position ${i + 1}`;
+  }
+  return null;
+}
+
 /** Validates an identity as the admin API takes it: a UPN or an object id. */
 export const identitySchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${IDENTITY_FORMS}`) })
   .trim()
   .min(1, { error: `must be ${IDENTITY_FORMS}; it is empty` })
-  .max(MAX_UPN, { error: `must be at most ${MAX_UPN} characters` })
+  .max(MAX_UPN, { error: `is too long (at most ${MAX_UPN} characters)` })
   .transform((v, ctx): Identity => {
+    const unsafe = unsafeCharacter(v);
+    if (unsafe !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain control or bidirectional-formatting characters (${unsafe})`,
+      });
+      return z.NEVER;
+    }
     if (GUID.test(v)) return { kind: 'objectId', value: v.toLowerCase() };
     if (UPN.test(v)) return { kind: 'userPrincipalName', value: v };
     ctx.addIssue({ code: 'custom', message: `must be ${IDENTITY_FORMS}, got "${v}"` });

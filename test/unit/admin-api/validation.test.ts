@@ -57,6 +57,24 @@ describe('POST /api/migrations body', () => {
     ['identity domain\\logon', '{"identity": "CONTOSO\\\\ada"}', 'invalidParameter', /"identity"/],
     ['identity a SIP address', '{"identity": "sip:ada@contoso.com"}', 'invalidParameter', /"identity"/],
     [
+      'identity with a right-to-left override',
+      JSON.stringify({ identity: 'ada\u202Emoc.osotnoc@evil.com' }),
+      'invalidParameter',
+      /^Parameter "identity": must not contain control or bidirectional-formatting characters \(U\+202E at position 4\)$/,
+    ],
+    [
+      'identity with a control character',
+      JSON.stringify({ identity: 'ada\u0007@contoso.com' }),
+      'invalidParameter',
+      /"identity": must not contain control .*U\+0007/,
+    ],
+    [
+      'identity too long',
+      JSON.stringify({ identity: `${'a'.repeat(300)}@contoso.com` }),
+      'invalidParameter',
+      /^Parameter "identity": is too long \(312 characters\); at most 256 characters$/,
+    ],
+    [
       'unknown field',
       '{"identity": "ada@contoso.com", "whatIf": true}',
       'invalidParameter',
