@@ -83,6 +83,13 @@ export interface LedgerPage {
   continuationToken?: string;
 }
 
+/** The entry with its error message cut to MAX_LEDGER_ERROR_MESSAGE. */
+function clip(entry: LedgerEntry): LedgerEntry {
+  return entry.errorMessage !== undefined && entry.errorMessage.length > MAX_LEDGER_ERROR_MESSAGE
+    ? { ...entry, errorMessage: `${entry.errorMessage.slice(0, MAX_LEDGER_ERROR_MESSAGE - 1)}…` }
+    : entry;
+}
+
 function strip(row: Stored<LedgerEntry>): LedgerEntry {
   const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...data } = row;
   return data;
@@ -124,13 +131,32 @@ export class MeetingLedgerRepository {
 
   /** Creates or replaces the meeting's row. The error message is cut to MAX_LEDGER_ERROR_MESSAGE. */
   async upsert(entry: LedgerEntry): Promise<void> {
-    const value =
-      entry.errorMessage !== undefined && entry.errorMessage.length > MAX_LEDGER_ERROR_MESSAGE
-        ? { ...entry, errorMessage: `${entry.errorMessage.slice(0, MAX_LEDGER_ERROR_MESSAGE - 1)}…` }
-        : entry;
+    const value = clip(entry);
     await Promise.all([
       this.table.upsert(entry.userId, encodeKey(entry.eventId), value),
       this.results.upsert(entry.userId, resultKey(entry.correlationId, entry.eventId), value),
+    ]);
+  }
+
+  /**
+   * Creates or replaces several rows of ONE user in one entity group transaction (at most
+   * MAX_TRANSACTION_ROWS, distinct events): all are written or none is. The migrations' own results get the
+   * same rows (one transaction in their table).
+   */
+  async upsertMany(userId: string, entries: LedgerEntry[]): Promise<void> {
+    const rows = entries.map((entry) => {
+      if (entry.userId !== userId) throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
+      return { entry, value: clip(entry) };
+    });
+    await Promise.all([
+      this.table.upsertBatch(
+        userId,
+        rows.map(({ entry, value }) => ({ rowKey: encodeKey(entry.eventId), value })),
+      ),
+      this.results.upsertBatch(
+        userId,
+        rows.map(({ entry, value }) => ({ rowKey: resultKey(entry.correlationId, entry.eventId), value })),
+      ),
     ]);
   }
 
