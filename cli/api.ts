@@ -93,7 +93,7 @@ export type DialInView = z.output<typeof dialInViewSchema>;
 
 /** What an admin action did about the user's meetings (shared/services/admin-actions.ts MigrationOutcomeView). */
 export const migrationOutcomeSchema = z.looseObject({
-  outcome: z.enum(['queued', 'merged', 'followUpRecorded', 'none']),
+  outcome: z.enum(['queued', 'merged', 'takenOver', 'followUpRecorded', 'none']),
   state: z.enum(MIGRATION_STATES).optional(),
   migrationType: z.string().optional(),
   correlationId: z.string().optional(),

@@ -30,7 +30,9 @@
  * Exit codes: 0 done; 1 the API refused (`error <code>: <message>`, the API's own error), nothing answered (with
  * a hint to run `npm start`), or a bad command line (commander names the option or argument).
  */
-import { Argument, Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
+import { Argument, CommanderError, Option } from 'commander';
+import { MmsCommand } from './command';
 import {
   ApiError,
   ConnectionError,
@@ -118,7 +120,7 @@ export function stillRunning(summary: readonly SummaryRow[]): boolean {
 
 /** The CLI program; `run` actions write to `io`. Exposed for tests. */
 export function buildProgram(io: CliIo): Command {
-  const program = new Command('mms');
+  const program = new MmsCommand('mms');
   program
     .description('Admin CLI of the Meeting Migration Service (over its HTTP admin API).')
     .exitOverride()
@@ -209,6 +211,7 @@ export function buildProgram(io: CliIo): Command {
       const what: Record<string, string> = {
         queued: 'Migration queued',
         merged: 'Merged into the pending migration',
+        takenOver: 'The running migration had stalled; taken over, it runs again now',
         followUpRecorded: 'A migration is running; this one runs after it',
       };
       line(

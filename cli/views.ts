@@ -171,7 +171,9 @@ export function outcomeLine(m: MigrationOutcome): string {
       ? 'Migration queued'
       : m.outcome === 'merged'
         ? 'Merged into the pending migration'
-        : 'Recorded as a follow-up of the running migration';
+        : m.outcome === 'takenOver'
+          ? 'Took over the stalled migration; it runs again now'
+          : 'Recorded as a follow-up of the running migration';
   const details = [
     m.migrationType,
     m.state,

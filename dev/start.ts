@@ -293,7 +293,9 @@ async function main(): Promise<void> {
     ]);
     rows.push([
       'Queue',
-      plan.queueTransport === 'embedded' ? 'embedded (in the function host process)' : 'Service Bus',
+      plan.queueTransport === 'embedded'
+        ? 'embedded, kept in Table Storage (survives a restart of the function host)'
+        : 'Service Bus',
     ]);
     rows.push(['Notification URL', env.NOTIFICATION_URL]);
     if (local.file) rows.push(['Settings', local.file]);

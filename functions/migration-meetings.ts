@@ -31,7 +31,10 @@ httpRoute('migrationMeetings', {
       summary: "Per-meeting results of the user's migration, a page at a time",
       description:
         'Each meeting with its outcome (`updated`, `skipped`, `failed`, or `pending` while a run is under ' +
-        'way) and the reason code of a skip or the error of a failure (docs/status-codes.md).',
+        'way) and the reason code of a skip or the error of a failure (docs/status-codes.md). Results are ' +
+        'kept per migration: `correlationId` names an earlier migration of the user (404 ' +
+        '`migrationRunNotFound` for one that is not theirs). A `continuationToken` continues only the user, ' +
+        'migration and query it was handed out for (anything else: 400).',
       tags: ['Migrations'],
       query: meetingResultsQuerySchema,
       responses: {
@@ -40,7 +43,10 @@ httpRoute('migrationMeetings', {
           schema: { name: 'MeetingResultsPage', schema: meetingResultsPageSchema },
         },
       },
-      errors: { 404: ['userNotFound', 'migrationNotFound'], 503: ['dependencyUnavailable'] },
+      errors: {
+        404: ['userNotFound', 'migrationNotFound', 'migrationRunNotFound'],
+        503: ['dependencyUnavailable'],
+      },
     },
   },
 });

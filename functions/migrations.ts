@@ -1,7 +1,8 @@
 /**
  * `POST /api/migrations` — Start-CsExMeetingMigration: body `{ identity, sourceMeetingType?: All|SfB|Teams,
  *   targetMeetingType?: Current|Teams }` → 202 with the user's status record (header `x-mms-request-outcome`:
- *   `queued`, `merged` into the pending migration, or `followUpRecorded` while one runs; `location`: the status
+ *   `queued`, `merged` into the pending migration, `takenOver` (the running attempt had stalled: a new attempt
+ *   runs now), or `followUpRecorded` while one runs; `location`: the status
  *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` → 422 `teamsConversionNotAvailable`.
  * `GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=&pageSize=&continuationToken=`
  *   — Get-CsMeetingMigrationStatus: the status records as a plain array (or `[{ state, userCount }]`); with
@@ -95,8 +96,12 @@ httpRoute('migrations', {
       operationId: 'startMigration',
       summary: "Start a user's migration now (Start-CsExMeetingMigration)",
       description:
-        'Runs at once (no coalescing delay). A user already Pending is not queued twice (`merged`); while a ' +
-        'migration runs, a follow-up is recorded (`followUpRecorded`).',
+        'Runs at once (no coalescing delay). A user already Pending is not queued twice (`merged`: its ' +
+        "message is sent again under the run's id, so a lost one goes out); while a migration runs, a " +
+        "follow-up is recorded (`followUpRecorded`, the record's `followUp`); a run whose worker stopped (no " +
+        'heartbeat for longer than the queue lock plus 2 minutes) is taken over at once (`takenOver`). 503 ' +
+        'when the queue cannot be reached: the record stays Pending and its message goes out with the next ' +
+        'request or sweep.',
       tags: ['Migrations'],
       body: { schema: { name: 'StartMigrationRequest', schema: startMigrationBodySchema } },
       responses: {
@@ -104,7 +109,9 @@ httpRoute('migrations', {
           description: "Accepted: the user's status record after the request.",
           schema: MIGRATION_STATUS,
           headers: {
-            'x-mms-request-outcome': '`queued`, `merged` (into the pending migration) or `followUpRecorded`.',
+            'x-mms-request-outcome':
+              '`queued`, `merged` (into the pending migration), `takenOver` (a stalled run, restarted now) or ' +
+              '`followUpRecorded`.',
             location: 'The status record: /api/migrations/{userId}.',
           },
         },

@@ -1,19 +1,21 @@
 /**
- * sweepStalledMigrations (timer, every 30 minutes): ends migrations whose worker died without recording an
- * outcome (a crash on the last delivery, a message dead-lettered mid-run), so no user stays InProgress forever;
- * each is finished with `unexpectedError` and retried with backoff. See shared/services/migrate-user.ts.
+ * sweepStalledMigrations (timer, every 5 minutes): no user stays InProgress without a worker or Pending without
+ * a message. A run whose heartbeat is older than the queue's lock plus a margin is taken over (a new attempt of
+ * the same migration, due now); a Pending record well past its time gets its run's message again (idempotent).
+ * See shared/services/migrate-user.ts and shared/services/run-lifecycle.ts.
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { migrateUserDeps, sweepStalledMigrations as sweep } from '../shared/services/migrate-user';
 
-/** Six-field NCRONTAB: second 0, minutes 15 and 45 of every hour (UTC), between the subscription ticks. */
-export const SWEEP_SCHEDULE = '0 15,45 * * * *';
+/** Six-field NCRONTAB: every 5 minutes (SWEEP_INTERVAL_MS), at second 0. */
+export const SWEEP_SCHEDULE = '0 */5 * * * *';
 
 export async function sweepStalledMigrations(_timer: Timer, context: InvocationContext): Promise<void> {
   const report = await sweep(migrateUserDeps((msg, data) => context.log(msg, data ?? {})));
   context.info(
     `sweepStalledMigrations: ${report.inProgress} in progress, ` +
-      (report.ended.length ? `ended stalled runs of ${report.ended.join(', ')}` : 'none stalled'),
+      (report.ended.length ? `took over stalled runs of ${report.ended.join(', ')}` : 'none stalled') +
+      (report.resent.length ? `; sent the overdue messages of ${report.resent.join(', ')} again` : ''),
   );
 }
 

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../shared/config';
 import { consoleLogger, DEFAULT_PORT, errorText, startFunctionHost, type FunctionHost } from './host';
 import type { QueueHandle } from '../../shared/queue/factory';
-import { createProcessQueue } from './process-queue';
+import { createDurableProcessQueue } from './process-queue';
 
 export interface ReadyMessage {
   type: 'ready';
@@ -41,9 +41,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port: "${opts.port}" is not a port`);
 
-  let queueConfig;
+  let config;
   try {
-    queueConfig = loadConfig().queue;
+    config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Function host: ${err.message}`);
@@ -51,14 +51,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const queueConfig = config.queue;
 
   const logger = consoleLogger();
   // MMS_QUEUE_DELIVER_TWICE=1: the embedded queue delivers every completed message once more (fault mode for
   // end-to-end tests of idempotency; see shared/queue/embedded.ts).
   const deliverTwice = process.env.MMS_QUEUE_DELIVER_TWICE === '1';
-  const queue: QueueHandle = createProcessQueue(
-    { queue: queueConfig },
-    deliverTwice ? { deliverTwice: true } : undefined,
+  // The embedded queue is kept in Table Storage: a host killed mid-run redelivers its messages on restart.
+  const queue: QueueHandle = await createDurableProcessQueue(
+    config,
+    deliverTwice ? { deliverTwice: true } : {},
   );
 
   const running: { host?: FunctionHost } = {};

@@ -6,8 +6,10 @@
  * process (the service code obtains its publisher that way) gets that instance, with a `close()` that leaves it
  * open: the host owns it and closes it when it stops.
  */
+import type { Config } from '../../shared/config';
+import { EmbeddedQueue, type EmbeddedQueueOptions } from '../../shared/queue/embedded';
 import { createQueue, shareEmbeddedQueue, type QueueHandle } from '../../shared/queue/factory';
-import type { EmbeddedQueueOptions } from '../../shared/queue/embedded';
+import { TableQueueStore } from '../../shared/queue/table-store';
 
 /** Creates the process's queue for `config` and, when embedded, shares it with every later createQueue caller. */
 export function createProcessQueue(
@@ -23,4 +25,27 @@ export function createProcessQueue(
 /** Stops sharing (tests, host shutdown). */
 export function restoreCreateQueue(): void {
   shareEmbeddedQueue(undefined);
+}
+
+/**
+ * The local host's queue: with the embedded transport, an embedded queue kept in the service's Table Storage
+ * (Azurite locally), so that a host killed mid-run finds its messages again when it starts, and redelivers what
+ * was in flight once its lock expires, as Service Bus would; shared like createProcessQueue's. Service Bus
+ * otherwise. `MMS_QUEUE_LOCK_SECONDS` (local runs and tests only) shortens the message lock.
+ */
+export async function createDurableProcessQueue(
+  config: Pick<Config, 'queue' | 'tables' | 'tablesPrefix'>,
+  embedded: EmbeddedQueueOptions = {},
+  env: Record<string, string | undefined> = process.env,
+): Promise<QueueHandle> {
+  if (config.queue.kind !== 'embedded') return createProcessQueue(config, embedded);
+  shareEmbeddedQueue(undefined);
+  const lockSeconds = Number(env.MMS_QUEUE_LOCK_SECONDS ?? '');
+  const q = await EmbeddedQueue.open({
+    ...embedded,
+    store: new TableQueueStore(config),
+    ...(Number.isFinite(lockSeconds) && lockSeconds > 0 ? { lockDurationMs: lockSeconds * 1000 } : {}),
+  });
+  shareEmbeddedQueue(q);
+  return { publisher: q, consumer: q, embedded: q, close: () => q.close() };
 }

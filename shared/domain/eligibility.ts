@@ -14,7 +14,8 @@
  *  2. past               a meeting (or a series' last occurrence) that has ended is history: never touched, even
  *                        when everything else about it is wrong. "Ended" means end <= now; a meeting under way
  *                        is still updated (people may still join it). A series counts while it has an occurrence
- *                        ending after now; a series with no end date always does.
+ *                        ending after now; a series with no end date always does. An all-day meeting of today
+ *                        is current until its date has ended in every time zone (ALL_DAY_GRACE_MS).
  *  3. notOrganizer       only the organizer's copy is the meeting; attendee copies follow from it.
  *  4. notOnlineMeeting   no online-meeting block in the body: nothing to replace, and guessing where to put one
  *                        would eat user text.
@@ -89,6 +90,8 @@ export interface MeetingDescription {
    * other types; a series master without it is judged by its own `end` (the first occurrence).
    */
   lastOccurrenceEnd?: Date | null;
+  /** An all-day event: it lasts until its date has ended in every time zone (ALL_DAY_GRACE_MS). */
+  isAllDay?: boolean;
   isOrganizer: boolean;
   isCancelled: boolean;
   /**
@@ -115,12 +118,26 @@ export interface MeetingDescription {
 
 export type Classification = { action: 'update' } | { action: 'skip'; reason: SkipReason };
 
-/** The instant after which the meeting (or series) is over. Infinity for a series without an end date. */
-export function meetingEndsAt(m: Pick<MeetingDescription, 'type' | 'end' | 'lastOccurrenceEnd'>): number {
+/**
+ * An all-day meeting belongs to a date, and that date is still "today" somewhere until it has ended in the last
+ * time zone (UTC−12). Graph reports the day's end converted to UTC from the event's own zone (as far ahead as
+ * UTC+14), so the date has ended everywhere at most 26 hours after the reported end: an all-day meeting of today
+ * is current, in every time zone, until then.
+ */
+export const ALL_DAY_GRACE_MS = 26 * 3600_000;
+
+/**
+ * The instant after which the meeting (or series) is over: its end (a meeting under way is current), plus
+ * ALL_DAY_GRACE_MS for an all-day meeting. Infinity for a series without an end date.
+ */
+export function meetingEndsAt(
+  m: Pick<MeetingDescription, 'type' | 'end' | 'lastOccurrenceEnd' | 'isAllDay'>,
+): number {
+  const grace = m.isAllDay === true ? ALL_DAY_GRACE_MS : 0;
   if (m.type === 'seriesMaster' && m.lastOccurrenceEnd !== undefined) {
-    return m.lastOccurrenceEnd === null ? Number.POSITIVE_INFINITY : m.lastOccurrenceEnd.getTime();
+    return m.lastOccurrenceEnd === null ? Number.POSITIVE_INFINITY : m.lastOccurrenceEnd.getTime() + grace;
   }
-  return m.end.getTime();
+  return m.end.getTime() + grace;
 }
 
 /**

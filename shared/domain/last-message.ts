@@ -26,6 +26,7 @@ export const LAST_MESSAGE_CODES = [
   'queued',
   'merged',
   'followUpQueued',
+  'takenOver',
   'running',
   'succeeded',
   'noMeetings',
@@ -65,6 +66,12 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
     state: 'InProgress',
     template:
       'A change ({trigger}) arrived while this migration was running; one follow-up migration runs after it.',
+    action: '',
+  },
+  takenOver: {
+    state: 'Pending',
+    template:
+      'The previous attempt stopped answering (no heartbeat since {stalledSince}); {by} took it over and runs it again now ({trigger}).',
     action: '',
   },
   running: {
@@ -167,7 +174,8 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
 /**
  * Counts a finished run reports, for the meetings the run examined: each is succeeded (updated by this
  * migration), failed, or skipped (with its reason), so `totalMeeting = succeededMeeting + failedMeeting +
- * skippedMeeting`. `invitesUpdate` counts the updates this attempt sent.
+ * skippedMeeting`. `invitesUpdate` counts the updates this migration sent, over all its attempts (the worker reads
+ * the ledger, so an update an earlier attempt sent counts once, even when that attempt died before reporting).
  */
 export interface RunCounts {
   totalMeeting: number;
@@ -194,6 +202,7 @@ export type LastMessageOutcome =
   | { code: 'queued'; trigger: string; notBefore: Date }
   | { code: 'merged'; trigger: string; migrationType: string; notBefore: Date }
   | { code: 'followUpQueued'; trigger: string }
+  | { code: 'takenOver'; trigger: string; stalledSince: Date; by: string }
   | { code: 'running'; startedAt: Date; attempt: number }
   | { code: 'succeeded'; counts: RunCounts }
   | { code: 'retryScheduled'; cause: FailureCause; retry: number; maxRetries: number; notBefore: Date }
@@ -306,6 +315,15 @@ export function lastMessageFor(outcome: LastMessageOutcome): LastMessage {
       return {
         code: 'followUpQueued',
         message: fill(LAST_MESSAGES.followUpQueued.template, { trigger: outcome.trigger }),
+      };
+    case 'takenOver':
+      return {
+        code: 'takenOver',
+        message: fill(LAST_MESSAGES.takenOver.template, {
+          trigger: outcome.trigger,
+          stalledSince: formatInstant(outcome.stalledSince),
+          by: outcome.by,
+        }),
       };
     case 'running':
       return {

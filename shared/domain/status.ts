@@ -8,8 +8,9 @@
  * StatusTransitionError, or reported as `stale` for duplicate queue deliveries):
  *
  *   (none) / Succeeded / Failed ──requestMigration──► Pending ──startMigration──► InProgress
- *   Pending ──requestMigration──► Pending (merged: one migration, the broader type, same scheduled message)
+ *   Pending ──requestMigration──► Pending (merged: one migration, the broader type, its message sent again)
  *   InProgress ──requestMigration──► InProgress (+ one follow-up, merged with any earlier one)
+ *   InProgress, stalled ──requestMigration / takeOverStalled──► Pending now (same migration, retryCount + 1)
  *   InProgress ──finishMigration──► Succeeded
  *                                 ► Pending (retry with backoff, retryCount + 1; or the follow-up, fresh)
  *                                 ► Failed (not retryable, or retries exhausted)
@@ -18,10 +19,20 @@
  * message of the current run starts it. A message delivered twice while the run is InProgress resumes it (the
  * worker died half-way); any other message is stale and is dropped.
  *
+ * Every transition is ONE etag-guarded write of the record, followed by the send of the message of the run the
+ * record now waits for (a Pending record's run). That message's id is derived from the run, so sending it again
+ * is always safe; whoever finds a Pending record (a later request, a stale delivery, the sweep) sends it again.
+ *
+ * Liveness: a running worker renews `heartbeatDate`. A run is stalled when its heartbeat is older than the
+ * queue's message lock plus a margin (`isStalled`): by then Service Bus would have redelivered the message of a
+ * worker that died, so nobody is working on it. Only the heartbeat counts, never `modifiedDate`, so a trigger
+ * that touches the record never postpones recovery.
+ *
  * Counts: `totalMeeting`, `succeededMeeting`, `failedMeeting`, `skippedMeeting`, `skipReasons` and
  * `failureCodes` describe the meetings as the latest attempt left them (a meeting an earlier attempt of the same
- * migration updated is counted by the worker as succeeded, from its ledger); `invitesUpdate` counts updates sent,
- * so it adds up over the attempts of one migration.
+ * migration updated is counted by the worker as succeeded, from its ledger); `invitesUpdate` counts the updates
+ * the whole migration sent (the worker counts them from the ledger, so an attempt that died before reporting is
+ * covered and nothing counts twice).
  */
 import { z } from 'zod';
 import { SKIP_REASON_CODES, skipReasonSchema, type SkipReason } from './eligibility';
@@ -106,6 +117,8 @@ export const migrationStatusSchema = z.object({
   failureCodes: z.record(z.string(), count),
   /** InProgress: how far the run is. */
   progress: z.object({ discoveredMeeting: count, processedMeeting: count }).nullable(),
+  /** InProgress: when the worker last showed it is alive (renewed while it runs). Otherwise null or absent. */
+  heartbeatDate: isoUtc.nullable().optional(),
   lastMessageCode: z.enum(LAST_MESSAGE_CODES),
   /** A migration requested while this one runs; it starts when this one ends. */
   followUp: followUpSchema.nullable(),
@@ -163,8 +176,10 @@ export interface MigrationRequest extends MeetingTypeSelection {
 export type RequestOutcome =
   /** A new migration: enqueue one message with `run`, delivered at `notBefore`. */
   | { kind: 'queued'; status: MigrationStatus; run: RunKey; notBefore: Date }
-  /** Merged into the pending migration: its message, already scheduled, stands. Enqueue nothing. */
-  | { kind: 'merged'; status: MigrationStatus }
+  /** Merged into the pending migration: send its run's message again (same id: a duplicate is dropped). */
+  | { kind: 'merged'; status: MigrationStatus; run: RunKey; notBefore: Date }
+  /** The running attempt had stalled: a new attempt of the same migration runs now; enqueue it. */
+  | { kind: 'takenOver'; status: MigrationStatus; run: RunKey; notBefore: Date; stalledSince: Date }
   /** The user is InProgress: the request is kept as the follow-up, queued when the run finishes. */
   | { kind: 'followUpRecorded'; status: MigrationStatus };
 
@@ -204,6 +219,7 @@ function freshPending(
     skipReasons: emptySkipReasons(),
     failureCodes: {},
     progress: null,
+    heartbeatDate: null,
     lastMessageCode: 'queued',
     followUp: null,
   };
@@ -228,6 +244,7 @@ export function requestMigration(
   current: MigrationStatus | null,
   request: MigrationRequest,
   now: Date,
+  options: { stalledAfterMs?: number } = {},
 ): RequestOutcome {
   if (current !== null && current.userId !== request.userId) {
     throw new StatusTransitionError(
@@ -273,7 +290,19 @@ export function requestMigration(
         status,
         lastMessageFor({ code: 'merged', trigger: request.trigger, migrationType, notBefore: scheduled }),
       ),
+      run: runKeyOf(status),
+      notBefore: scheduled,
     };
+  }
+
+  // InProgress but nobody works on it: take it over at once (a request must never wait on a dead run).
+  if (options.stalledAfterMs !== undefined && isStalled(current, now, options.stalledAfterMs)) {
+    const taken = takeOver(current, now, {
+      by: request.trigger === 'manualStart' ? 'this admin start' : 'this request',
+      trigger: request.trigger,
+      selection: requested,
+    });
+    return { kind: 'takenOver', ...taken };
   }
 
   // InProgress: one follow-up, merged with any earlier one.
@@ -325,7 +354,8 @@ export function startMigration(current: MigrationStatus | null, key: RunKey, now
     };
   }
   if (current.state === 'InProgress') {
-    return { kind: 'resume', status: { ...current, modifiedDate: now.toISOString() } };
+    const nowIso = now.toISOString();
+    return { kind: 'resume', status: { ...current, heartbeatDate: nowIso, modifiedDate: nowIso } };
   }
   if (current.state !== 'Pending') {
     return { kind: 'stale', reason: `this migration already ended ${current.state}` };
@@ -336,6 +366,7 @@ export function startMigration(current: MigrationStatus | null, key: RunKey, now
     notBefore: null,
     startDate: now.toISOString(),
     progress: { discoveredMeeting: 0, processedMeeting: 0 },
+    heartbeatDate: now.toISOString(),
     modifiedDate: now.toISOString(),
   };
   return {
@@ -370,7 +401,14 @@ export function recordProgress(
   now: Date,
 ): MigrationStatus {
   const running = requireRunning(current, key, 'progress');
-  return { ...running, progress: { ...progress }, modifiedDate: now.toISOString() };
+  const nowIso = now.toISOString();
+  return { ...running, progress: { ...progress }, heartbeatDate: nowIso, modifiedDate: nowIso };
+}
+
+/** The running worker is alive. Throws StatusTransitionError when the run is no longer the current one. */
+export function recordHeartbeat(current: MigrationStatus | null, key: RunKey, now: Date): MigrationStatus {
+  const running = requireRunning(current, key, 'heartbeat');
+  return { ...running, heartbeatDate: now.toISOString() };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -394,7 +432,7 @@ function applyCounts(status: MigrationStatus, counts: RunCounts): MigrationStatu
     totalMeeting: counts.totalMeeting,
     succeededMeeting: counts.succeededMeeting,
     failedMeeting: counts.failedMeeting,
-    invitesUpdate: status.invitesUpdate + counts.invitesUpdate,
+    invitesUpdate: counts.invitesUpdate,
     skippedMeeting: counts.skippedMeeting,
     skipReasons: Object.fromEntries(SKIP_REASON_CODES.map((r) => [r, counts.skipReasons[r] ?? 0])),
     failureCodes: { ...counts.failureCodes },
@@ -416,7 +454,7 @@ export function finishMigration(
 ): FinishOutcome {
   const running = requireRunning(current, key, 'finish');
   const nowIso = now.toISOString();
-  let status: MigrationStatus = { ...running, progress: null, modifiedDate: nowIso };
+  let status: MigrationStatus = { ...running, progress: null, heartbeatDate: null, modifiedDate: nowIso };
   let cause: FailureCause | null = null;
   let retryable = false;
   let retryAfterMs: number | undefined;
@@ -508,20 +546,103 @@ export function summarizeStates(records: Iterable<{ state: MigrationState }>): S
   return MIGRATION_STATES.map((state) => ({ state, userCount: counts[state] }));
 }
 
+/** The last sign of life of a running worker: its heartbeat (records written before heartbeats: the start). */
+export function lastHeartbeat(
+  status: Pick<MigrationStatus, 'heartbeatDate' | 'startDate' | 'modifiedDate'>,
+): Date {
+  return new Date(status.heartbeatDate ?? status.startDate ?? status.modifiedDate);
+}
+
 /**
- * True when the record has been InProgress without a change for longer than `staleAfterMs`: its worker is gone
- * (the message was dead-lettered, the host was recycled past the lock). A sweep ends such a run with
- * `finishMigration(status, runKeyOf(status), { kind: 'userError', code: 'unexpectedError' }, ...)`, which retries
- * it (or fails it) like any other run, and starts its follow-up. Progress updates keep a live run fresh.
+ * True when the record is InProgress and its worker has shown no sign of life (heartbeat) for longer than
+ * `staleAfterMs`: the worker is gone (the host was killed, the message was dead-lettered or lost). Only the
+ * heartbeat counts: requests that touch the record (a follow-up) do not make a dead run look alive.
  */
 export function isStalled(
-  status: Pick<MigrationStatus, 'state' | 'modifiedDate'>,
+  status: Pick<MigrationStatus, 'state' | 'heartbeatDate' | 'startDate' | 'modifiedDate'>,
   now: Date,
   staleAfterMs: number,
 ): boolean {
-  return (
-    status.state === 'InProgress' && now.getTime() - new Date(status.modifiedDate).getTime() > staleAfterMs
+  return status.state === 'InProgress' && now.getTime() - lastHeartbeat(status).getTime() > staleAfterMs;
+}
+
+export interface TakeOver {
+  status: MigrationStatus;
+  run: RunKey;
+  notBefore: Date;
+  stalledSince: Date;
+}
+
+/**
+ * A stalled run becomes a new attempt of the same migration (same correlationId, so the meetings the dead
+ * attempt updated count once and get no second update), Pending and due now. A request that takes it over adds
+ * its trigger and (broader) selection. The new RunKey fences the dead worker: should it wake up, its heartbeat,
+ * progress and finish are refused as not the current run.
+ */
+function takeOver(
+  current: MigrationStatus,
+  now: Date,
+  how: { by: string; trigger: MigrationTrigger; selection?: MeetingTypeSelection },
+): TakeOver {
+  const selection =
+    how.selection !== undefined
+      ? mergeMeetingTypeSelections(selectionOf(current), how.selection)
+      : selectionOf(current);
+  const stalledSince = lastHeartbeat(current);
+  const nowIso = now.toISOString();
+  const status: MigrationStatus = {
+    ...current,
+    ...selection,
+    migrationType: migrationTypeFor(selection.sourceMeetingType, selection.targetMeetingType),
+    triggers: addTrigger(current.triggers, how.trigger),
+    state: 'Pending',
+    retryCount: current.retryCount + 1,
+    notBefore: nowIso,
+    progress: null,
+    heartbeatDate: null,
+    modifiedDate: nowIso,
+  };
+  return {
+    status: withMessage(
+      status,
+      lastMessageFor({ code: 'takenOver', trigger: how.trigger, stalledSince, by: how.by }),
+    ),
+    run: runKeyOf(status),
+    notBefore: now,
+    stalledSince,
+  };
+}
+
+export type SweepOutcome =
+  | ({ kind: 'takenOver' } & TakeOver)
+  /** Retries exhausted: the run ends like one that failed (Failed, or its follow-up starts). */
+  | ({ kind: 'ended' } & FinishOutcome);
+
+/**
+ * The sweep found `current` stalled: a new attempt runs now while retries remain (each take-over uses one, so
+ * a run that keeps dying ends), otherwise the run ends with `unexpectedError` (Failed, or its follow-up).
+ */
+export function takeOverStalled(
+  current: MigrationStatus | null,
+  now: Date,
+  options: { maxRetries: number; stalledAfterMs: number },
+): SweepOutcome | null {
+  if (current === null || !isStalled(current, now, options.stalledAfterMs)) return null;
+  if (current.retryCount < options.maxRetries) {
+    return {
+      kind: 'takenOver',
+      ...takeOver(current, now, { by: 'the stalled-run sweep', trigger: current.trigger }),
+    };
+  }
+  const detail = `no heartbeat since ${lastHeartbeat(current).toISOString()}; the worker stopped`;
+  const ended = finishMigration(
+    current,
+    runKeyOf(current),
+    { kind: 'userError', code: 'unexpectedError', detail },
+    now,
+    { maxRetries: options.maxRetries },
   );
+  return { kind: 'ended', ...ended };
 }
 
 /** The instant before which ended migrations are purged. */

@@ -6,6 +6,7 @@
  * form the block tools and Outlook use) and immutable ids (stable across folder moves, so the ledger's ids stay
  * valid): `Prefer: outlook.timezone="UTC", outlook.body-content-type="html", IdType="ImmutableId"`.
  */
+import { ALL_DAY_GRACE_MS } from '../domain/eligibility';
 import type { GraphClient } from './client';
 import { GraphContractError, GraphRequestError } from './errors';
 import { buildPath, odataString, segment } from './odata';
@@ -47,7 +48,14 @@ const eventPage = z.object({
   '@odata.nextLink': z.string().min(1).optional(),
 });
 const probePage = z.object({
-  value: z.array(z.object({ id: z.string().min(1), isCancelled: z.boolean().nullable().optional() })),
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      isCancelled: z.boolean().nullable().optional(),
+      end: z.object({ dateTime: z.string() }),
+      isAllDay: z.boolean().nullable().optional(),
+    }),
+  ),
 });
 /** A series master with its exceptionOccurrences (event.md: returned on a GET of the master with $expand). */
 const exceptionList = z.object({
@@ -94,7 +102,21 @@ export function seriesEndedBefore(event: Pick<MeetingEvent, 'recurrence'>, now: 
   return !Number.isNaN(end) && end + 2 * 24 * 3600 * 1000 < now.getTime();
 }
 
-/** How often an update whose answer was lost (network error, 502, 504) and did not land is sent again. */
+/**
+ * Whether a failed PATCH may have been applied: no answer (network), or a gateway/server answer that does not say
+ * the request was refused unprocessed (502, 504, and a 503 without Retry-After, which is not throttling).
+ */
+export function isAmbiguousFailure(e: unknown): e is GraphRequestError {
+  return (
+    e instanceof GraphRequestError &&
+    (e.status === 0 ||
+      e.status === 502 ||
+      e.status === 504 ||
+      (e.status === 503 && e.retryAfterMs === undefined))
+  );
+}
+
+/** How often an update whose answer was lost (network error, 502, bare 503, 504) and did not land is sent again. */
 const AMBIGUOUS_PATCH_RETRIES = 2;
 /** Wait before reading back after an ambiguous failure, so a PATCH still in flight can land first. */
 const AMBIGUOUS_READBACK_DELAY_MS = 500;
@@ -137,18 +159,33 @@ export class GraphCalendarGateway implements CalendarGateway {
     const nowMs = now.getTime();
     const horizonMs = horizon.getTime();
     const operation = `list events of ${userId}`;
-    const inWindow = (e: Pick<MeetingEvent, 'start'>) => {
+    // Current: not ended yet (a meeting under way still is), and an all-day meeting until its date has ended in
+    // every time zone. Graph filters on the earliest end that can still be current; the rest is decided here.
+    const earliest = new Date(nowMs - ALL_DAY_GRACE_MS);
+    const startOf = (e: Pick<MeetingEvent, 'start'>) => {
       const start = graphUtcToEpoch(e.start.dateTime);
       if (Number.isNaN(start))
         throw new GraphContractError(operation, 'start.dateTime', `unreadable "${e.start.dateTime}"`);
-      return start >= nowMs && start < horizonMs;
+      return start;
+    };
+    const current = (e: { end: { dateTime: string }; isAllDay?: boolean | null }) => {
+      const end = graphUtcToEpoch(e.end.dateTime);
+      if (Number.isNaN(end))
+        throw new GraphContractError(operation, 'end.dateTime', `unreadable "${e.end.dateTime}"`);
+      return end + (e.isAllDay === true ? ALL_DAY_GRACE_MS : 0) > nowMs;
+    };
+    const inWindow = (e: MeetingEvent) => current(e) && startOf(e) < horizonMs;
+    // An exception listed by its start only: one that may still be current (read in full, then judged).
+    const mayBeCurrent = (e: Pick<MeetingEvent, 'start'>) => {
+      const start = startOf(e);
+      return start >= earliest.getTime() && start < horizonMs;
     };
 
     // /events returns single instances and series masters (never occurrences). Series masters carry the first
-    // occurrence's start, so they are all fetched and probed; singles are filtered on start at Graph.
+    // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
     let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
       ...this.eventQuery(),
-      $filter: `isOrganizer eq true and (start/dateTime ge ${odataString(filterDateTime(now))} or type eq 'seriesMaster')`,
+      $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
       $top: top,
     });
     while (path !== undefined) {
@@ -163,36 +200,46 @@ export class GraphCalendarGateway implements CalendarGateway {
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
       // Probes run concurrently; the mailbox limiter keeps them within 4 in flight.
-      const alive = await Promise.all(candidates.map((m) => this.hasOccurrence(userId, m.id, now, horizon)));
+      const alive = await Promise.all(
+        candidates.map((m) => this.hasOccurrence(userId, m.id, earliest, horizon, current)),
+      );
       const masters = candidates.filter((_, i) => alive[i]);
       const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
       if (kept.length > 0) yield kept;
       for (const master of masters) {
-        yield* this.exceptionsOf(userId, master.id, top, inWindow);
+        yield* this.exceptionsOf(userId, master.id, top, mayBeCurrent, inWindow);
       }
     }
   }
 
   /**
-   * Whether the series has at least one (not cancelled) occurrence in [now, horizon): /instances, one window of
-   * at most MAX_WINDOW_DAYS at a time, nearest first.
+   * Whether the series has at least one (not cancelled) current occurrence before `horizon`: /instances from
+   * `from` (the earliest end that can still be current), one window of at most MAX_WINDOW_DAYS at a time,
+   * nearest first.
    */
-  private async hasOccurrence(userId: string, masterId: string, now: Date, horizon: Date): Promise<boolean> {
+  private async hasOccurrence(
+    userId: string,
+    masterId: string,
+    from: Date,
+    horizon: Date,
+    current: (o: { end: { dateTime: string }; isAllDay?: boolean | null }) => boolean,
+  ): Promise<boolean> {
     const operation = `probe occurrences of ${masterId}`;
-    for (const window of windowSlices(now, horizon)) {
+    for (const window of windowSlices(from, horizon)) {
       const res = await this.graph.send({
         method: 'GET',
         path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
           startDateTime: windowDateTime(window.start),
           endDateTime: windowDateTime(window.end),
-          $select: 'id,isCancelled',
+          $select: 'id,isCancelled,end,isAllDay',
           $top: 10,
         }),
         mailbox: userId,
         headers: { Prefer: CALENDAR_PREFER },
         operation,
       });
-      if (parseGraph(probePage, res.body, operation).value.some((o) => o.isCancelled !== true)) return true;
+      const occurrences = parseGraph(probePage, res.body, operation).value;
+      if (occurrences.some((o) => o.isCancelled !== true && current(o))) return true;
     }
     return false;
   }
@@ -206,7 +253,8 @@ export class GraphCalendarGateway implements CalendarGateway {
     userId: string,
     masterId: string,
     top: number,
-    inWindow: (e: Pick<MeetingEvent, 'start'>) => boolean,
+    mayBeCurrent: (e: Pick<MeetingEvent, 'start'>) => boolean,
+    inWindow: (e: MeetingEvent) => boolean,
   ): AsyncGenerator<MeetingEvent[]> {
     const operation = `list exceptions of ${masterId}`;
     const res = await this.graph.send({
@@ -220,7 +268,7 @@ export class GraphCalendarGateway implements CalendarGateway {
       operation,
     });
     const ids = parseGraph(exceptionList, res.body, operation)
-      .exceptionOccurrences.filter((e) => e.isCancelled !== true && inWindow(e))
+      .exceptionOccurrences.filter((e) => e.isCancelled !== true && mayBeCurrent(e))
       .map((e) => e.id);
     for (let i = 0; i < ids.length; i += top) {
       const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
@@ -264,17 +312,14 @@ export class GraphCalendarGateway implements CalendarGateway {
           },
           operation,
           // Not blindly re-sent: a PATCH that reached Exchange but whose answer was lost would send attendees a
-          // second update. Throttling answers (429/503) are still retried; they were not processed.
+          // second update. Throttling answers (429, 503 with Retry-After) are still retried: not processed.
           idempotent: false,
         });
         break;
       } catch (e) {
         // Ambiguous failure (the request may have been applied): read back. Our marker there means it was; its
         // absence means it was not, so sending it again cannot send attendees a second update.
-        if (
-          !(e instanceof GraphRequestError && (e.status === 0 || e.status === 502 || e.status === 504)) ||
-          attempt >= AMBIGUOUS_PATCH_RETRIES
-        ) {
+        if (!isAmbiguousFailure(e) || attempt >= AMBIGUOUS_PATCH_RETRIES) {
           throw e;
         }
         await sleep(AMBIGUOUS_READBACK_DELAY_MS * (attempt + 1));

@@ -70,7 +70,8 @@ export interface GraphCall {
   headers?: Record<string, string>;
   body?: unknown;
   /** Whether a request that may have reached Graph can be re-sent (default: everything but POST). Throttling
-   * answers (429/503) are always retried: Graph did not process those. */
+   * answers (429, and 503 with Retry-After) are always retried: Graph did not process those. A bare 503 is not
+   * known to be throttling, so it is as ambiguous as a 502 or 504. */
   idempotent?: boolean;
   /** Per-call override of the retry policy. */
   retry?: Partial<RetryPolicy>;
@@ -209,10 +210,9 @@ export class GraphClient {
       const err = outcome;
       const throttled = err.status === 429 || (err.status === 503 && err.retryAfterMs !== undefined);
       if (throttled) this.counters.throttled++;
-      // Throttling answers were not processed; anything else that may have reached Graph is retried only when
-      // re-sending it is harmless.
-      const retryable =
-        isTransientStatus(err.status) && (idempotent || err.status === 429 || err.status === 503);
+      // Throttling answers were not processed; anything else that may have reached Graph (a bare 503 included)
+      // is retried only when re-sending it is harmless.
+      const retryable = isTransientStatus(err.status) && (idempotent || throttled);
       const tooLong = err.retryAfterMs !== undefined && err.retryAfterMs > policy.maxRetryAfterMs;
       if (!retryable || attempt >= policy.maxRetries || tooLong) {
         this.counters.failed++;

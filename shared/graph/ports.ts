@@ -145,7 +145,7 @@ export interface MeetingEvent extends MG.Event {
 }
 
 export interface ListMeetingsOptions {
-  /** "Future" means starting at or after this instant. */
+  /** Current: ending after this instant (a meeting under way is listed; an all-day meeting until its date has ended in every time zone, ALL_DAY_GRACE_MS). */
   now: Date;
   /** Window end for series occurrences and exceptions, and upper bound for single meetings. Default: now + 5 years. */
   horizon?: Date;

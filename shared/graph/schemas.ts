@@ -175,6 +175,7 @@ export const EVENT_SELECT = [
   'body',
   'start',
   'end',
+  'isAllDay',
   'originalStart',
   'originalStartTimeZone',
   'recurrence',
@@ -210,6 +211,11 @@ export function meetingEventSchema(
       body: z.object({ contentType: z.enum(['html', 'text']), content: z.string() }),
       start: dateTimeTimeZone,
       end: dateTimeTimeZone,
+      isAllDay: z
+        .boolean()
+        .nullable()
+        .optional()
+        .transform((v) => v ?? false),
       originalStart: nullableString,
       originalStartTimeZone: nullableString,
       recurrence: recurrenceSchema

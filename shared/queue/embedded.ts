@@ -1,7 +1,14 @@
 /**
  * The embedded queue: an in-process implementation of QueuePublisher and QueueConsumer that keeps the Service
- * Bus semantics the service relies on, for the local host (`npm start`) and tests. Nothing is persisted: a
- * process exit loses every message.
+ * Bus semantics the service relies on, for the local host (`npm start`) and tests. Without a store nothing is
+ * persisted (a process exit loses every message); with one (`EmbeddedQueue.open({ store })`, a TableQueueStore
+ * on Azurite for the local host), every message, schedule, lock, duplicate-detection id and dead letter is
+ * written through to it, and a queue opened again on the same store after the process died delivers what was
+ * waiting, and redelivers what was in flight once its lock has expired (deliveryCount + 1), as Service Bus does.
+ *
+ * - **Locks.** A delivered message is locked for `lockDurationMs` (default: the queue's MESSAGE_LOCK_DURATION_MS,
+ *   as deployed), renewed every half lock while its handler runs (the Functions host renews Service Bus locks the
+ *   same way). Only a restart can find a lock expired: within one process the handler's end settles the message.
  *
  * Semantics (per queue):
  * - **At-least-once.** A handler that resolves completes the message. One that throws (or rejects) abandons
@@ -31,6 +38,7 @@
  * `close()` stops timers and deliveries and waits for the handlers in flight. Nothing here produces unhandled
  * rejections: handler errors are caught and turned into abandons.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   MessageHandler,
   OutgoingMessage,
@@ -40,8 +48,9 @@ import type {
   ReceivedMessage,
   Subscription,
 } from './port';
-import { QUEUE_PROPERTIES, QUEUES } from './port';
+import { MESSAGE_LOCK_DURATION_MS, QUEUE_PROPERTIES, QUEUES } from './port';
 import { validateOutgoing, validateReceived } from './messages';
+import type { QueueStore, StoredMessage } from './table-store';
 
 export interface EmbeddedQueueSettings {
   /** Deliveries before a failing message is dead-lettered. Default 10. */
@@ -61,6 +70,10 @@ export interface EmbeddedQueueOptions extends EmbeddedQueueSettings {
   idleHorizonMs?: number;
   /** Where unexpected internal errors go (never thrown). Default console.error. */
   log?: (message: string, error?: unknown) => void;
+  /** Keep messages in this store (durable across restarts); open the queue with EmbeddedQueue.open. */
+  store?: QueueStore;
+  /** Lock of a delivered message (default: the queue's MESSAGE_LOCK_DURATION_MS). */
+  lockDurationMs?: number;
 }
 
 export interface DeadLetteredMessage extends ReceivedMessage {
@@ -70,6 +83,12 @@ export interface DeadLetteredMessage extends ReceivedMessage {
 }
 
 interface Entry {
+  /** Stable key in the store. */
+  key: string;
+  /** FIFO order across restarts. */
+  order: number;
+  /** Epoch ms until which a consumer holds it (kept in the store; 0 when not delivered). */
+  lockedUntil: number;
   messageId: string;
   sessionId?: string;
   correlationId?: string;
@@ -124,7 +143,18 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
   private readonly states = new Map<QueueName, QueueState>();
   private readonly waiters = new Set<() => void>();
   private seq = 0;
+  private order = 0;
   private closed = false;
+  /** Crashed (tests): writes nothing more, as a killed process would not. */
+  private dead = false;
+  private readonly store: QueueStore | undefined;
+
+  /** A queue on `options.store`, with what the store kept from an earlier process. */
+  static async open(options: EmbeddedQueueOptions): Promise<EmbeddedQueue> {
+    const q = new EmbeddedQueue(options);
+    await q.restore();
+    return q;
+  }
   private readonly redeliveryDelayMs: number;
   private readonly idleHorizonMs: number;
   private readonly log: (message: string, error?: unknown) => void;
@@ -133,20 +163,103 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? 25;
     this.idleHorizonMs = options.idleHorizonMs ?? 2_000;
     this.log = options.log ?? ((m, e) => console.error(`[embedded-queue] ${m}`, e ?? ''));
+    this.store = options.store;
     for (const q of Object.values(QUEUES)) this.state(q);
+  }
+
+  /** Loads what the store kept: messages (locked ones wait for their lock), dedup ids, dead letters. */
+  private async restore(): Promise<void> {
+    const store = this.store;
+    if (store === undefined) return;
+    const now = Date.now();
+    for (const queue of Object.values(QUEUES)) {
+      const st = this.state(queue);
+      for (const [id, until] of await store.loadSeen(queue)) if (until > now) st.seen.set(id, until);
+      for (const d of await store.loadDeadLetters(queue)) {
+        st.deadLetters.push({
+          messageId: d.messageId,
+          ...(d.sessionId !== undefined ? { sessionId: d.sessionId } : {}),
+          ...(d.correlationId !== undefined ? { correlationId: d.correlationId } : {}),
+          body: d.body,
+          deliveryCount: d.deliveryCount,
+          enqueuedTime: new Date(d.enqueuedTime),
+          deadLetterReason: d.deadLetterReason,
+          deadLetterErrorDescription: d.deadLetterErrorDescription,
+          deadLetteredAt: new Date(d.deadLetteredAt),
+        });
+      }
+      const rows = (await store.loadMessages(queue)).sort((a, b) => a.order - b.order);
+      for (const m of rows) {
+        this.order = Math.max(this.order, m.order);
+        const entry: Entry = {
+          key: m.key,
+          order: m.order,
+          lockedUntil: 0,
+          messageId: m.messageId,
+          ...(m.sessionId !== undefined ? { sessionId: m.sessionId } : {}),
+          ...(m.correlationId !== undefined ? { correlationId: m.correlationId } : {}),
+          body: m.body,
+          enqueuedTime: new Date(m.enqueuedTime),
+          deliveryCount: m.deliveryCount,
+          // A message a dead consumer held waits for its lock to expire, as on Service Bus.
+          notBefore: Math.max(m.notBefore, m.lockedUntil),
+          seq: 0,
+          inFlight: false,
+          repeat: false,
+        };
+        if (m.deliveryCount === 0 && m.notBefore > now) st.scheduled.push(entry);
+        else this.activate(st, entry);
+      }
+      this.pump(queue);
+    }
+  }
+
+  private row(queue: QueueName, e: Entry): StoredMessage {
+    return {
+      key: e.key,
+      queue,
+      messageId: e.messageId,
+      ...(e.sessionId !== undefined ? { sessionId: e.sessionId } : {}),
+      ...(e.correlationId !== undefined ? { correlationId: e.correlationId } : {}),
+      body: e.body,
+      enqueuedTime: e.enqueuedTime.toISOString(),
+      deliveryCount: e.deliveryCount,
+      notBefore: e.notBefore,
+      lockedUntil: e.lockedUntil,
+      order: e.order,
+    };
+  }
+
+  /** Writes through to the store (nothing without one, or after a crash). */
+  private async persist(write: (store: QueueStore) => Promise<void>): Promise<void> {
+    if (this.store === undefined || this.dead) return;
+    await write(this.store);
+  }
+
+  private lockDuration(queue: QueueName): number {
+    return this.options.lockDurationMs ?? MESSAGE_LOCK_DURATION_MS[queue];
+  }
+
+  /**
+   * Stops at once without settling anything or writing anything more, as a killed process would (tests of
+   * restarts): handlers still running are left to themselves, their outcome is never recorded.
+   */
+  crash(): void {
+    this.dead = true;
+    this.closed = true;
+    for (const st of this.states.values()) {
+      if (st.timer) clearTimeout(st.timer);
+      st.timer = undefined;
+      for (const sub of st.subs) sub.closed = true;
+    }
   }
 
   // ----- QueuePublisher
 
-  /** Validates and enqueues. Resolves once enqueued (or dropped as a duplicate). */
-  send(queue: QueueName, message: OutgoingMessage): Promise<void> {
-    try {
-      const valid = validateOutgoing(queue, message);
-      this.enqueue(queue, valid);
-      return Promise.resolve();
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+  /** Validates and enqueues. Resolves once enqueued (stored, with a store) or dropped as a duplicate. */
+  async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
+    const valid = validateOutgoing(queue, message);
+    await this.enqueue(queue, valid);
   }
 
   /**
@@ -154,7 +267,12 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
    * validation. Duplicate detection and scheduling still apply.
    */
   sendUnvalidated(queue: QueueName, message: OutgoingMessage): void {
-    this.enqueue(queue, message);
+    this.enqueue(queue, message).catch((e: unknown) => this.log(`sendUnvalidated on ${queue} failed`, e));
+  }
+
+  /** sendUnvalidated that resolves once the message is stored. */
+  sendUnvalidatedDurably(queue: QueueName, message: OutgoingMessage): Promise<void> {
+    return this.enqueue(queue, message);
   }
 
   // ----- QueueConsumer
@@ -289,7 +407,7 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     };
   }
 
-  private enqueue(queue: QueueName, message: OutgoingMessage): void {
+  private async enqueue(queue: QueueName, message: OutgoingMessage): Promise<void> {
     if (this.closed) throw new Error('EmbeddedQueue is closed');
     const st = this.state(queue);
     const now = Date.now();
@@ -300,7 +418,11 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
       st.seen.set(message.messageId, now + window);
     }
     const at = message.scheduledEnqueueTime?.getTime();
+    this.order = Math.max(this.order + 1, now * 1000);
     const entry: Entry = {
+      key: randomUUID(),
+      order: this.order,
+      lockedUntil: 0,
       messageId: message.messageId,
       ...(message.sessionId !== undefined ? { sessionId: message.sessionId } : {}),
       ...(message.correlationId !== undefined ? { correlationId: message.correlationId } : {}),
@@ -312,8 +434,19 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
       inFlight: false,
       repeat: false,
     };
+    if (entry.notBefore > now) entry.enqueuedTime = new Date(entry.notBefore);
+    // Stored before it can be delivered, so that a completion can never be overtaken by this write.
+    try {
+      await this.persist(async (store) => {
+        await store.put(this.row(queue, entry));
+        if (window > 0) await store.markSeen(queue, message.messageId, now + window);
+      });
+    } catch (e) {
+      st.seen.delete(message.messageId);
+      throw e;
+    }
+    if (this.closed) return;
     if (entry.notBefore > now) {
-      entry.enqueuedTime = new Date(entry.notBefore);
       st.scheduled.push(entry);
       this.pump(queue);
     } else {
@@ -420,16 +553,46 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     const run = async (): Promise<void> => {
       const checked = validateReceived(queue, received);
       if (!checked.ok) {
-        this.deadLetter(st, entry, received, checked.deadLetterReason, checked.deadLetterErrorDescription);
+        await this.deadLetter(
+          queue,
+          st,
+          entry,
+          received,
+          checked.deadLetterReason,
+          checked.deadLetterErrorDescription,
+        );
         return;
+      }
+      // The lock is stored before the handler runs and renewed while it runs.
+      const lock = this.lockDuration(queue);
+      entry.lockedUntil = Date.now() + lock;
+      let renewal: NodeJS.Timeout | undefined;
+      if (this.store !== undefined) {
+        try {
+          await this.persist((store) => store.put(this.row(queue, entry)));
+        } catch (e) {
+          this.log(`storing the lock of ${entry.messageId} on ${queue} failed`, e);
+        }
+        renewal = setInterval(
+          () => {
+            entry.lockedUntil = Date.now() + lock;
+            this.persist((store) => store.put(this.row(queue, entry))).catch((e: unknown) =>
+              this.log(`renewing the lock of ${entry.messageId} on ${queue} failed`, e),
+            );
+          },
+          Math.max(10, Math.floor(lock / 2)),
+        );
+        renewal.unref();
       }
       try {
         await sub.handler(checked.message);
       } catch (e) {
-        this.abandon(queue, st, entry, received, e);
+        clearInterval(renewal);
+        await this.abandon(queue, st, entry, received, e);
         return;
       }
-      this.complete(st, entry);
+      clearInterval(renewal);
+      await this.complete(queue, st, entry);
     };
 
     const p: Promise<void> = run()
@@ -449,24 +612,28 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     if (i >= 0) st.active.splice(i, 1);
   }
 
-  private complete(st: QueueState, entry: Entry): void {
+  private async complete(queue: QueueName, st: QueueState, entry: Entry): Promise<void> {
+    if (this.dead) return;
     this.remove(st, entry);
+    await this.persist((store) => store.remove(queue, entry.key));
     if (this.options.deliverTwice && !entry.repeat && !this.closed) {
       const copy: Entry = { ...entry, inFlight: false, repeat: true, notBefore: 0 };
       this.activate(st, copy);
     }
   }
 
-  private abandon(
+  private async abandon(
     queue: QueueName,
     st: QueueState,
     entry: Entry,
     received: ReceivedMessage,
     error: unknown,
-  ): void {
+  ): Promise<void> {
+    if (this.dead) return;
     const max = this.settings(queue).maxDeliveryCount;
     if (entry.deliveryCount >= max) {
-      this.deadLetter(
+      await this.deadLetter(
+        queue,
         st,
         entry,
         received,
@@ -478,23 +645,36 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
       );
       return;
     }
-    entry.inFlight = false;
     entry.notBefore = Date.now() + this.redeliveryDelayMs;
+    entry.lockedUntil = 0;
+    await this.persist((store) => store.put(this.row(queue, entry)));
+    entry.inFlight = false;
   }
 
-  private deadLetter(
+  private async deadLetter(
+    queue: QueueName,
     st: QueueState,
     entry: Entry,
     received: ReceivedMessage,
     reason: string,
     description: string,
-  ): void {
+  ): Promise<void> {
+    if (this.dead) return;
+    const deadLetteredAt = new Date();
+    await this.persist((store) =>
+      store.deadLetter({
+        ...this.row(queue, entry),
+        deadLetterReason: reason,
+        deadLetterErrorDescription: description,
+        deadLetteredAt: deadLetteredAt.toISOString(),
+      }),
+    );
     this.remove(st, entry);
     st.deadLetters.push({
       ...received,
       deadLetterReason: reason,
       deadLetterErrorDescription: description,
-      deadLetteredAt: new Date(),
+      deadLetteredAt,
     });
   }
 

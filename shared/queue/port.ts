@@ -35,6 +35,16 @@ export const QUEUE_PROPERTIES: Readonly<
   },
 };
 
+/**
+ * Message lock duration per queue, as Bicep and Terraform create the queues (`lockDuration`). A consumer that
+ * dies holding a message loses it to another consumer once this has passed: the embedded queue applies the same
+ * lock, and a migration run whose heartbeat is older than this (plus a margin) has no worker.
+ */
+export const MESSAGE_LOCK_DURATION_MS: Readonly<Record<QueueName, number>> = {
+  [QUEUES.meetingMigrations]: 5 * 60_000,
+  [QUEUES.directoryChanges]: 2 * 60_000,
+};
+
 /** Service Bus connection-setting prefix used by the trigger bindings (app settings ServiceBusConnection__*). */
 export const SERVICE_BUS_CONNECTION = 'ServiceBusConnection';
 

@@ -6,7 +6,7 @@
  *
  *   const deps = adminActionDeps();                       // from getInfrastructure(); tests pass their own
  *   const migration = await triggerMigration(deps, user, changes, settings);
- *   migration.outcome   // 'queued' | 'merged' | 'followUpRecorded' | 'none'
+ *   migration.outcome   // 'queued' | 'merged' | 'takenOver' | 'followUpRecorded' | 'none'
  */
 import { randomInt } from 'node:crypto';
 import { mergeMeetingTypeSelections, type MeetingTypeSelection } from '../domain/migration-type';
@@ -97,7 +97,7 @@ export type ChangeDecision = z.output<typeof changeDecisionSchema>;
 export const migrationOutcomeViewSchema = z
   .discriminatedUnion('outcome', [
     z.object({
-      outcome: z.enum(['queued', 'merged', 'followUpRecorded']),
+      outcome: z.enum(['queued', 'merged', 'takenOver', 'followUpRecorded']),
       /** What the request said (the first migrating change). */
       trigger: migrationTriggerSchema,
       /** The user's migration as stored after the request. */

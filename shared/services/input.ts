@@ -38,6 +38,11 @@ export function issueToError(
   if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(value, issue.path) === undefined) {
     return badRequest(path || fallback, 'is required');
   }
+  if (issue.code === 'too_big' && issue.origin === 'string') {
+    const v = valueAt(value, issue.path);
+    const length = typeof v === 'string' ? ` (${v.length} characters)` : '';
+    return badRequest(path || fallback, `is too long${length}; at most ${String(issue.maximum)} characters`);
+  }
   return badRequest(path || fallback, issue.message);
 }
 

@@ -256,6 +256,7 @@ export function describeMeeting(
     start: new Date(utcDateTimeToEpoch(event.start.dateTime)),
     end: new Date(utcDateTimeToEpoch(event.end.dateTime)),
     ...(event.type === 'seriesMaster' ? { lastOccurrenceEnd: null } : {}),
+    ...(event.isAllDay === true ? { isAllDay: true } : {}),
     isOrganizer: event.isOrganizer,
     isCancelled: event.isCancelled,
     isOnlineMeeting: event.isOnlineMeeting || isAddInSkype,

@@ -6,8 +6,11 @@
  *   const result = await migrateUser(deps, { userId, run, deliveryCount, maxDeliveryCount: MIGRATION_QUEUE_MAX_DELIVERY });
  *
  * 1. Start: the status record's state machine (startMigration) decides. A message that is not the record's
- *    current run (correlationId + retryCount) is stale, and so is a run that already ended: nothing is done.
- *    A redelivery of the current InProgress run (the worker died) resumes it.
+ *    current run (correlationId + retryCount) is stale, and so is a run that already ended: nothing is done,
+ *    except that when the record waits (Pending) for another run, that run's message is sent again (idempotent:
+ *    it may be the one a worker failed to send after writing the record). A redelivery of the current
+ *    InProgress run (the worker died) resumes it. While it runs, the worker renews the record's heartbeat
+ *    (run-lifecycle.ts); when the heartbeat is refused (the run was taken over) the worker stops.
  * 2. User checks: a `Teams` target is refused for now (teamsTargetNotSupported); unknown user → userNotFound;
  *    mailbox not in Exchange Online → mailboxOnPremises / mailboxNotFound. Each ends the run through
  *    finishMigration (Failed, or a retry when the cause is retryable) with the catalogue's lastMessage.
@@ -20,10 +23,10 @@
  *    says this migration (same correlationId) sent it (pending/updated with that fingerprint) it counts as
  *    succeeded, and its invite counts in invitesUpdate when it was this very run (same retryCount) that sent it
  *    (a worker that died half-way never reported it); otherwise it is skipped `upToDate`.
- * 5. Finish: finishMigration → Succeeded, a retry (new message at notBefore, distinct messageId), a follow-up, or
- *    Failed. The next message is enqueued BEFORE the record is written: if the write fails, the redelivered run
- *    sends the same message again (same messageId, dropped as a duplicate) instead of leaving the user Pending
- *    with no message.
+ * 5. Finish: ONE etag-guarded write of finishMigration's outcome (Succeeded, a retry at notBefore, the
+ *    follow-up, or Failed), THEN the send of the next run's message (its id derived from the run). If the send
+ *    fails, the message is redelivered, finds the record Pending for the next run and sends it again; the sweep
+ *    does the same when every delivery is gone.
  * 6. Unexpected errors (storage down, Graph 5xx on the listing after retries) throw, so the queue redelivers the
  *    message; on the last delivery (`deliveryCount >= maxDeliveryCount`) the run is finished instead with
  *    `unexpectedError` (a retry with backoff, then Failed), so a user is never left InProgress.
@@ -39,11 +42,11 @@ import {
 } from '../domain/meeting-block';
 import {
   finishMigration,
-  isStalled,
+  recordHeartbeat,
   recordProgress,
-  runKeyOf,
   startMigration,
   StatusTransitionError,
+  takeOverStalled,
   type FinishOutcome,
   type MigrationStatus,
   type RunKey,
@@ -72,7 +75,8 @@ import {
   utcDateTimeToEpoch,
 } from './meeting-refresh';
 import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
-import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
+import { migrationMessage, runKeyOfMessage } from './migration-messages';
+import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 
 /** Service Bus maxDeliveryCount of the meeting-migrations queue (one source: QUEUE_PROPERTIES). */
@@ -111,6 +115,8 @@ export interface MigrateUserDeps {
   log?: (message: string, data?: Record<string, unknown>) => void;
   /** Meetings per listing page (default: the gateway's, 50). */
   pageSize?: number;
+  /** How often the running worker renews its heartbeat (default HEARTBEAT_INTERVAL_MS). */
+  heartbeatIntervalMs?: number;
 }
 
 /** The worker's dependencies from the process-wide infrastructure (what the queue and timer functions use). */
@@ -259,7 +265,7 @@ export async function migrateUser(
 
   // 1. Start (or resume) the run.
   let started: StartOutcome | undefined;
-  await repos.status.mutate(
+  const current = await repos.status.mutate(
     userId,
     (current) => {
       started = startMigration(current, run, deps.clock());
@@ -270,25 +276,82 @@ export async function migrateUser(
   if (started === undefined) return { kind: 'stale', reason: 'no migration was requested for this user' };
   if (started.kind === 'stale') {
     log('migrateUser: stale message ignored', { userId, ...run, reason: started.reason });
+    // The record may wait for a run whose message was never sent (its writer died or its send failed).
+    if (current !== null && current.state === 'Pending')
+      await sendPendingRun(deps.queue(), current, deps.clock());
     return { kind: 'stale', reason: started.reason };
   }
   const status = started.status;
   log(`migrateUser: ${started.kind === 'start' ? 'started' : 'resumed'}`, { userId, ...run });
+  // The user's list of migrations, so that this one's results can be asked for after later ones.
+  await repos.ledger.recordRun(userId, run.correlationId, deps.clock());
 
-  // 2–3. Run it.
+  // 2–3. Run it, renewing the heartbeat meanwhile.
+  const heartbeat = new Heartbeat(deps, userId, run);
   let result: RunResult;
   try {
-    result = await runMigration(deps, status, run);
+    result = await runMigration(deps, status, run, heartbeat);
   } catch (e) {
     if (e instanceof RunSuperseded) return { kind: 'stale', reason: e.reason };
     const max = input.maxDeliveryCount ?? MIGRATION_QUEUE_MAX_DELIVERY;
     if (input.deliveryCount < max) throw e;
     log('migrateUser: last delivery failed; ending the run', { userId, error: errorText(e) });
     result = { kind: 'userError', code: 'unexpectedError', detail: errorText(e).slice(0, 300) };
+  } finally {
+    heartbeat.stop();
+  }
+  if (heartbeat.superseded !== null) return { kind: 'stale', reason: heartbeat.superseded };
+
+  // 5. Finish: one write, then the next run's message.
+  return finish(deps, userId, run, result);
+}
+
+/**
+ * Renews the record's heartbeat while the run works. When the write is refused because the run is no longer
+ * the current one (the sweep or a request took it over), `superseded` says why and the run stops at the next
+ * meeting. A failed write is only logged: the next beat tries again, and a run that cannot write for longer than
+ * the stall limit is taken over, as it should be.
+ */
+class Heartbeat {
+  superseded: string | null = null;
+  private readonly timer: NodeJS.Timeout;
+  private beating = false;
+
+  constructor(
+    private readonly deps: MigrateUserDeps,
+    private readonly userId: string,
+    private readonly run: RunKey,
+  ) {
+    this.timer = setInterval(() => void this.beat(), deps.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
+    this.timer.unref();
   }
 
-  // 5. Finish: enqueue the next run first, then record the outcome.
-  return finish(deps, userId, run, result);
+  private async beat(): Promise<void> {
+    if (this.beating || this.superseded !== null) return;
+    this.beating = true;
+    try {
+      await this.deps.repositories.status.mutate(
+        this.userId,
+        (cur) => recordHeartbeat(cur, this.run, this.deps.clock()),
+        { create: false },
+      );
+    } catch (e) {
+      if (e instanceof StatusTransitionError) this.superseded = e.message;
+      else
+        this.deps.log?.('migrateUser: heartbeat not written', { userId: this.userId, error: errorText(e) });
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  /** Throws RunSuperseded once the run was taken over. */
+  check(): void {
+    if (this.superseded !== null) throw new RunSuperseded(this.superseded);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
 async function finish(
@@ -299,22 +362,6 @@ async function finish(
 ): Promise<MigrateUserResult> {
   const repos = deps.repositories;
   const options = { maxRetries: deps.config.migrationMaxRetries };
-  const current = await repos.status.get(userId);
-  let planned: FinishOutcome;
-  try {
-    planned = finishMigration(current, run, result, deps.clock(), options);
-  } catch (e) {
-    if (e instanceof StatusTransitionError) return { kind: 'stale', reason: e.message };
-    throw e;
-  }
-  if (planned.next !== null) {
-    await deps
-      .queue()
-      .send(
-        QUEUES.meetingMigrations,
-        migrationMessage(planned.status, planned.next.run, planned.next.notBefore, deps.clock()),
-      );
-  }
   let outcome: FinishOutcome | undefined;
   try {
     await repos.status.mutate(
@@ -331,12 +378,7 @@ async function finish(
   }
   if (outcome === undefined) return { kind: 'stale', reason: 'the status record is gone' };
   const final = outcome;
-  // The record changed between the read and the write (a trigger recorded a follow-up meanwhile): the next run
-  // is the one just written. The message planned earlier, if any, will find another run and be dropped as stale.
-  if (
-    final.next !== null &&
-    (planned.next === null || migrationMessageId(planned.next.run) !== migrationMessageId(final.next.run))
-  ) {
+  if (final.next !== null) {
     await deps
       .queue()
       .send(
@@ -356,7 +398,12 @@ function userError(code: UserErrorCode, detail?: string): RunResult {
   return { kind: 'userError', code, ...(detail !== undefined ? { detail } : {}) };
 }
 
-async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run: RunKey): Promise<RunResult> {
+async function runMigration(
+  deps: MigrateUserDeps,
+  status: MigrationStatus,
+  run: RunKey,
+  heartbeat: Heartbeat,
+): Promise<RunResult> {
   const userId = status.userId;
   if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
 
@@ -424,6 +471,7 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
           limit(async () => {
             if (stopped()) return;
             try {
+              heartbeat.check();
               await migrateMeeting(deps, ctx, event, tally, ledger);
             } catch (e) {
               failure ??= { e };
@@ -556,7 +604,9 @@ async function migrateMeeting(
         if (prior.outcome !== 'updated') {
           rows.defer({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
         }
-        tally.succeed(prior.retryCount === ctx.run.retryCount);
+        // Its update was sent once, by this migration: it counts in invitesUpdate, which covers the whole
+        // migration (finishMigration takes this run's count as the migration's).
+        tally.succeed(true);
         return;
       }
       record({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
@@ -630,36 +680,55 @@ async function migrateMeeting(
 // ---------------------------------------------------------------------------------------------------------
 // Queue message entry point
 
-/**
- * A run InProgress with no progress written for this long is taken for dead: the host renews a message lock at
- * most until functionTimeout (1 hour), and a live run writes its progress after every page.
- */
-export const STALLED_AFTER_MS = 2 * 3600_000;
+export { STALLED_AFTER_MS };
+
+export interface SweepReport {
+  inProgress: number;
+  /** Users whose stalled run was taken over (a new attempt now) or ended (retries exhausted). */
+  ended: string[];
+  /** Pending users whose overdue run's message was sent again. */
+  resent: string[];
+}
 
 /**
- * Ends runs whose worker died without recording anything (a crash on the queue's last delivery, a message
- * dead-lettered mid-run): each such user is finished with `unexpectedError`, which schedules a retry (or ends
- * Failed past MIGRATION_MAX_RETRIES), so no user stays InProgress forever. Run by the sweepStalledMigrations timer.
+ * The sweep (sweepStalledMigrations timer, every 5 minutes): no user stays InProgress without a worker, or
+ * Pending without a message.
+ * - InProgress with a heartbeat older than `stalledAfterMs` (the queue's lock plus a margin): the run is taken
+ *   over, a new attempt of the same migration due now (or, retries exhausted, it ends), and its message sent.
+ * - Pending whose time passed more than OVERDUE_AFTER_MS ago: its run's message is sent again (idempotent).
+ * One user's failure does not stop the sweep; it is logged and the next sweep tries again.
  */
 export async function sweepStalledMigrations(
   deps: MigrateUserDeps,
-  staleAfterMs: number = STALLED_AFTER_MS,
-): Promise<{ inProgress: number; ended: string[] }> {
+  stalledAfterMs: number = STALLED_AFTER_MS,
+): Promise<SweepReport> {
   const now = deps.clock();
-  const ended: string[] = [];
-  let inProgress = 0;
-  for await (const status of deps.repositories.status.all({ state: 'InProgress' })) {
-    inProgress++;
-    if (!isStalled(status, now, staleAfterMs)) continue;
-    const result = await finish(
-      deps,
-      status.userId,
-      runKeyOf(status),
-      userError('unexpectedError', `no progress since ${status.modifiedDate}; the worker stopped`),
-    );
-    if (result.kind === 'finished') ended.push(status.userId);
+  const report: SweepReport = { inProgress: 0, ended: [], resent: [] };
+  const options = { maxRetries: deps.config.migrationMaxRetries, stalledAfterMs };
+  for await (const status of deps.repositories.status.all()) {
+    try {
+      if (status.state === 'InProgress') {
+        report.inProgress++;
+        let swept: ReturnType<typeof takeOverStalled> = null;
+        const stored = await deps.repositories.status.mutate(
+          status.userId,
+          (cur) => {
+            swept = takeOverStalled(cur, deps.clock(), options);
+            return swept?.status;
+          },
+          { create: false },
+        );
+        if (swept === null || stored === null) continue;
+        report.ended.push(status.userId);
+        await sendPendingRun(deps.queue(), stored, deps.clock());
+      } else if (isOverdue(status, now)) {
+        if (await sendPendingRun(deps.queue(), status, deps.clock())) report.resent.push(status.userId);
+      }
+    } catch (e) {
+      deps.log?.('sweepStalledMigrations: user not swept', { userId: status.userId, error: errorText(e) });
+    }
   }
-  return { inProgress, ended };
+  return report;
 }
 
 export type MigrationMessageOutcome =

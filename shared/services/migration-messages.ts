@@ -10,15 +10,21 @@
  *   same run always gets the same id, so Service Bus duplicate detection drops a second send of it (a worker
  *   that died after enqueueing its retry and is redelivered sends the same message again), and each retry's id
  *   is distinct.
- * - The run's retry count travels in the messageId: the migrateUser body schema (shared/queue/messages.ts) has no
- *   `retryCount` field today. `runKeyOfMessage` reads `body.retryCount` when the schema gains one, else the
- *   messageId suffix, else 0.
+ * - A message sent again for a run whose own message may already have been consumed (its record is Pending long
+ *   after its time: the first send was lost, or its deliveries ended without starting it) gets
+ *   `<run id>:resend-<hour>`: distinct from the original, the same for every resend within one hour (so
+ *   concurrent sweeps and requests send it once), and it carries `retryCount` in its body.
+ * - The run's retry count travels in the body (`retryCount`, absent for attempt 0) and in the messageId suffix;
+ *   `runKeyOfMessage` reads the body first.
  */
 import type { MigrationStatus, RunKey } from '../domain/status';
 import type { MigrateUserBody } from '../queue/messages';
 import type { OutgoingMessage } from '../queue/port';
 
-const RETRY_SUFFIX = /:retry(\d{1,4})$/;
+const RETRY_SUFFIX = /:retry(\d{1,4})(?::resend-\d+)?$/;
+
+/** Resends of one run within this long share one messageId. */
+export const RESEND_BUCKET_MS = 60 * 60_000;
 
 export function migrationMessageId(run: RunKey): string {
   return run.retryCount === 0 ? run.correlationId : `${run.correlationId}:retry${run.retryCount}`;
@@ -30,6 +36,7 @@ export function migrationMessage(
   run: RunKey,
   notBefore: Date,
   now: Date,
+  options: { resend?: boolean } = {},
 ): OutgoingMessage {
   const body: MigrateUserBody = {
     kind: 'migrateUser',
@@ -40,11 +47,14 @@ export function migrationMessage(
     targetMeetingType: status.targetMeetingType,
     requestedAt: now.toISOString(),
   };
+  const resend = options.resend === true;
   return {
-    messageId: migrationMessageId(run),
+    messageId: resend
+      ? `${migrationMessageId(run)}:resend-${Math.floor(now.getTime() / RESEND_BUCKET_MS)}`
+      : migrationMessageId(run),
     sessionId: status.userId,
     correlationId: run.correlationId,
-    body: run.retryCount === 0 ? body : { ...body, retryCount: run.retryCount },
+    body: run.retryCount === 0 && !resend ? body : { ...body, retryCount: run.retryCount },
     ...(notBefore.getTime() > now.getTime() ? { scheduledEnqueueTime: notBefore } : {}),
   };
 }

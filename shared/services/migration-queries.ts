@@ -202,23 +202,39 @@ export type MigrationListQuery = z.output<typeof migrationListQuerySchema>;
 
 export const DEFAULT_MEETINGS_PAGE_SIZE = 100;
 
-/** Our continuation token: the migration the paging is about and the table's own token. */
-const meetingsTokenSchema = z.strictObject({ c: z.string().min(1).max(200), t: z.string().min(1).max(4000) });
+/**
+ * Our continuation token of a user's meeting results, bound to what it pages: the user (`u`), the migration
+ * (`c`), whether the query named that migration (`q`), and where to continue (`k`). A token for another user,
+ * another migration or another query is refused (400), as is anything this API did not hand out.
+ */
+const meetingsTokenSchema = z.strictObject({
+  u: z.string().min(1).max(200),
+  c: z.string().min(1).max(200),
+  q: z.boolean(),
+  k: z.string().min(1).max(4000),
+});
+type MeetingsToken = z.output<typeof meetingsTokenSchema>;
+
+const NOT_OURS = 'is not a token this API handed out; pass it back unchanged';
 
 const continuationTokenParam = z
   .string()
   .max(8000)
-  .transform((v, ctx) => {
+  .transform((v, ctx): MeetingsToken => {
     try {
       const json: unknown = JSON.parse(Buffer.from(v, 'base64url').toString('utf8'));
       const r = meetingsTokenSchema.safeParse(json);
-      if (r.success) return { correlationId: r.data.c, tableToken: r.data.t };
+      if (r.success) return r.data;
     } catch {
       /* reported below */
     }
-    ctx.addIssue({ code: 'custom', message: 'is not a token this API handed out; pass it back unchanged' });
+    ctx.addIssue({ code: 'custom', message: NOT_OURS });
     return z.NEVER;
   });
+
+function encodeMeetingsToken(t: MeetingsToken): string {
+  return Buffer.from(JSON.stringify(t), 'utf8').toString('base64url');
+}
 
 export const meetingResultsQuerySchema = z.strictObject({
   pageSize: pageSizeParam
@@ -252,10 +268,13 @@ export interface MigrationQueryPorts extends UserLookupPorts {
     all(options?: Omit<StatusListOptions, 'continuationToken'>): AsyncIterable<MigrationStatus>;
   };
   ledger: {
+    /** With correlationId: that migration's results; a token not of that migration throws a RangeError. */
     listForUser(
       userId: string,
       options?: { correlationId?: string; pageSize?: number; continuationToken?: string },
     ): Promise<LedgerPage>;
+    /** Whether the user had migration `correlationId`. */
+    hasRun(userId: string, correlationId: string): Promise<boolean>;
   };
 }
 
@@ -407,8 +426,11 @@ export const meetingResultsPageSchema = z.object({
 export type MeetingResultsPage = z.output<typeof meetingResultsPageSchema>;
 
 /**
- * The per-meeting results of the user's current migration (or of `correlationId`), a page at a time. A page
- * may hold fewer than `pageSize` meetings while a continuation token is still present.
+ * The per-meeting results of the user's current migration (or of the earlier one `correlationId` names), a
+ * page at a time. 404 `migrationRunNotFound` when `correlationId` is not one of this user's migrations. A page
+ * may hold fewer than `pageSize` meetings while a continuation token is still present; the token continues the
+ * same user, migration and query only (400 otherwise). Without `correlationId`, paging stays on the migration
+ * the first page answered, even if a new one starts meanwhile.
  */
 export async function listMeetingResults(
   ports: MigrationQueryPorts,
@@ -416,21 +438,40 @@ export async function listMeetingResults(
   query: MeetingResultsQuery,
 ): Promise<MeetingResultsPage> {
   const status = await getMigrationStatus(ports, rawIdentity);
-  if (
-    query.continuationToken !== undefined &&
-    query.correlationId !== undefined &&
-    query.correlationId !== query.continuationToken.correlationId
-  ) {
-    throw badRequest('continuationToken', 'belongs to another migration than correlationId');
+  const token = query.continuationToken;
+  if (token !== undefined) {
+    const named = query.correlationId !== undefined;
+    if (token.u !== status.userId) throw badRequest('continuationToken', 'belongs to another user');
+    if (token.q !== named || (named && token.c !== query.correlationId)) {
+      throw badRequest(
+        'continuationToken',
+        'belongs to another query; pass it back with the same parameters',
+      );
+    }
   }
-  const correlationId = query.continuationToken?.correlationId ?? query.correlationId ?? status.correlationId;
-  const page = await ports.ledger.listForUser(status.userId, {
-    correlationId,
-    pageSize: query.pageSize ?? DEFAULT_MEETINGS_PAGE_SIZE,
-    ...(query.continuationToken !== undefined
-      ? { continuationToken: query.continuationToken.tableToken }
-      : {}),
-  });
+  const correlationId = token?.c ?? query.correlationId ?? status.correlationId;
+  const known =
+    correlationId === status.correlationId ||
+    correlationId === status.followUp?.correlationId ||
+    (await ports.ledger.hasRun(status.userId, correlationId));
+  if (!known) {
+    throw notFound(
+      'migrationRunNotFound',
+      `User ${status.userPrincipalName || status.userId} has no migration with correlation id ${correlationId} ` +
+        '(it belongs to another user, never existed, or ended more than 150 days ago).',
+    );
+  }
+  let page: LedgerPage;
+  try {
+    page = await ports.ledger.listForUser(status.userId, {
+      correlationId,
+      pageSize: query.pageSize ?? DEFAULT_MEETINGS_PAGE_SIZE,
+      ...(token !== undefined ? { continuationToken: token.k } : {}),
+    });
+  } catch (e) {
+    if (token !== undefined && e instanceof RangeError) throw badRequest('continuationToken', NOT_OURS);
+    throw e;
+  }
   const meetings = page.items.map(({ userId: _u, ...rest }) => rest);
   const result: MeetingResultsPage = {
     userId: status.userId,
@@ -440,10 +481,12 @@ export async function listMeetingResults(
     meetings,
   };
   if (page.continuationToken !== undefined) {
-    result.continuationToken = Buffer.from(
-      JSON.stringify({ c: correlationId, t: page.continuationToken }),
-      'utf8',
-    ).toString('base64url');
+    result.continuationToken = encodeMeetingsToken({
+      u: status.userId,
+      c: correlationId,
+      q: query.correlationId !== undefined,
+      k: page.continuationToken,
+    });
   }
   return result;
 }

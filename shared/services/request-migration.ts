@@ -7,7 +7,7 @@
  *     trigger: 'audioConferencingLicenceAssigned',
  *     timing: 'coalesce',                          // triggers; the admin's start uses 'immediate'
  *   });
- *   result.outcome  // 'queued' | 'merged' | 'followUpRecorded'
+ *   result.outcome  // 'queued' | 'merged' | 'takenOver' | 'followUpRecorded'
  *   result.status   // the status record as stored (JSON-safe, DESIGN.md "Status record")
  *
  * What it does:
@@ -21,21 +21,23 @@
  * 3. Applies the pure state machine (`requestMigration` in shared/domain/status.ts) with the etag-protected
  *    read-modify-write of the status record, so concurrent requests for one user serialise:
  *    - no record, Succeeded or Failed → a new migration, Pending, `queued`;
- *    - Pending → `merged` into it (the broader migration type; the scheduled message stands): NOT queued twice;
+ *    - Pending → `merged` into it (the broader migration type; its time stands);
  *    - Pending for a retry → a fresh migration replaces it (`queued`; the retry's message is then stale);
+ *    - InProgress, but its heartbeat is older than the lock + margin (the worker is gone) → `takenOver`: a new
+ *      attempt of the same migration runs now, and lastMessage says so;
  *    - InProgress → `followUpRecorded`: the one follow-up, queued by the worker when the run ends.
- * 4. For `queued` only, sends one `migrateUser` message to `meeting-migrations`, built by
- *    migration-messages.ts like every producer's: sessionId = userId (one run per user at a time), messageId
- *    unique per run and the same for every send of that run (duplicate detection drops a resend),
- *    scheduledEnqueueTime = notBefore when that is in the future.
+ * 4. Whenever the record is then Pending (`queued`, `merged`, `takenOver`), sends the `migrateUser` message of
+ *    its run (run-lifecycle.ts): sessionId = userId (one run per user at a time), messageId derived from the
+ *    run, so a merge's send of a message already queued is dropped as a duplicate, while a message that never
+ *    went out (a send that failed, a process that died after the write) goes out now.
  *
  * Timing: `coalesce` (the default, for automatic triggers) holds the migration for MIGRATION_DELAY_SECONDS so that
  * a burst of triggers collapses into one run (MMS holds 90 minutes); `immediate` (the admin's explicit start)
  * runs it now. An admin start that merges into an already pending migration keeps that migration's time.
  *
- * The status record is written before the message is sent, so the worker always finds the run it is given. When
- * the send fails, the record is put back as it was (or, for a user who had none, marked Failed with a
- * lastMessage saying to start again), and the caller gets 503: never a Pending record without a message.
+ * The status record is written (one etag-guarded write) before the message is sent, so the worker always finds
+ * the run it is given. When the send fails, the record stays Pending and the caller gets 503: the message is
+ * sent again by the next request for the user, or by the sweep (every 5 minutes) once its time is well past.
  */
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -44,10 +46,10 @@ import type { SourceMeetingType, TargetMeetingType } from '../domain/migration-t
 import type { MigrationTrigger } from '../domain/trigger-rules';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type { DirectoryGateway } from '../graph/ports';
-import { QUEUES, type QueuePublisher } from '../queue/port';
+import type { QueuePublisher } from '../queue/port';
 import { badRequest, dependencyUnavailable, notFound, unprocessable } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
-import { migrationMessage } from './migration-messages';
+import { sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Identity
@@ -67,13 +69,42 @@ export type Identity = { kind: 'objectId'; value: string } | { kind: 'userPrinci
 
 export const IDENTITY_FORMS = 'a user principal name (ada@contoso.com) or a directory object id (a GUID)';
 
+/**
+ * The first control character (C0, DEL, C1) or bidirectional-formatting character (LRM, RLM, ALM, the
+ * embeddings and overrides U+202A–U+202E, the isolates U+2066–U+2069) in `v`, as `U+XXXX at position n`, or
+ * null. Such characters are never part of a UPN, and bidirectional ones make a name display as another.
+ */
+export function unsafeCharacter(v: string): string | null {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    const bad =
+      c <= 0x1f ||
+      (c >= 0x7f && c <= 0x9f) ||
+      c === 0x061c ||
+      c === 0x200e ||
+      c === 0x200f ||
+      (c >= 0x202a && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069);
+    if (bad) return `U+${c.toString(16).toUpperCase().padStart(4, '0')} at position ${i + 1}`;
+  }
+  return null;
+}
+
 /** Validates an identity as the admin API takes it: a UPN or an object id. */
 export const identitySchema = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : `must be ${IDENTITY_FORMS}`) })
   .trim()
   .min(1, { error: `must be ${IDENTITY_FORMS}; it is empty` })
-  .max(MAX_UPN, { error: `must be at most ${MAX_UPN} characters` })
+  .max(MAX_UPN, { error: `is too long (at most ${MAX_UPN} characters)` })
   .transform((v, ctx): Identity => {
+    const unsafe = unsafeCharacter(v);
+    if (unsafe !== null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain control or bidirectional-formatting characters (${unsafe})`,
+      });
+      return z.NEVER;
+    }
     if (GUID.test(v)) return { kind: 'objectId', value: v.toLowerCase() };
     if (UPN.test(v)) return { kind: 'userPrincipalName', value: v };
     ctx.addIssue({ code: 'custom', message: `must be ${IDENTITY_FORMS}, got "${v}"` });
@@ -222,9 +253,7 @@ export async function requestUserMigration(
   const correlationId = ports.newId();
 
   let outcome: RequestOutcome | undefined;
-  let previous: MigrationStatus | null = null;
   const stored = await ports.statuses.mutate(user.userId, (current) => {
-    previous = current;
     outcome = requestMigration(
       current,
       {
@@ -237,6 +266,7 @@ export async function requestUserMigration(
         delayMs,
       },
       ports.now(),
+      { stalledAfterMs: STALLED_AFTER_MS },
     );
     return outcome.status;
   });
@@ -245,55 +275,18 @@ export async function requestUserMigration(
   }
   const decided: RequestOutcome = outcome;
 
-  if (decided.kind === 'queued') {
-    try {
-      await ports.publisher.send(
-        QUEUES.meetingMigrations,
-        migrationMessage(decided.status, decided.run, decided.notBefore, ports.now()),
-      );
-    } catch (e) {
-      await undoUnsent(ports, decided.status, previous, e);
-      throw dependencyUnavailable(
-        `The migration of ${user.userPrincipalName || user.userId} could not be queued; nothing was started. Try again.`,
-        undefined,
-        e,
-      );
-    }
+  try {
+    await sendPendingRun(ports.publisher, stored, ports.now());
+  } catch (e) {
+    throw dependencyUnavailable(
+      `The migration of ${user.userPrincipalName || user.userId} is recorded (Pending) but its message could not ` +
+        'be queued. It is sent again by the next request for this user, or by the stalled-run sweep within ' +
+        'minutes; try again to send it now.',
+      undefined,
+      e,
+    );
   }
   return { outcome: decided.kind, status: stored, user };
-}
-
-/** The message of a fresh Pending run could not be sent: put the record back so that a new request queues. */
-async function undoUnsent(
-  ports: RequestMigrationPorts,
-  unsent: MigrationStatus,
-  previous: MigrationStatus | null,
-  error: unknown,
-): Promise<void> {
-  const reason = error instanceof Error ? error.message : String(error);
-  try {
-    await ports.statuses.mutate(unsent.userId, (current) => {
-      // Only our own Pending record, not yet started (a request that merged into it meanwhile queued nothing
-      // of its own, so putting the record back is right for it too).
-      if (current === null || current.correlationId !== unsent.correlationId || current.state !== 'Pending') {
-        return undefined;
-      }
-      if (previous !== null) return previous;
-      const nowIso = ports.now().toISOString();
-      return {
-        ...current,
-        state: 'Failed',
-        notBefore: null,
-        endDate: nowIso,
-        modifiedDate: nowIso,
-        lastMessageCode: 'unexpectedError',
-        lastMessage: `The migration could not be queued (${reason.slice(0, 300)}); nothing was changed. Start the migration again (POST /api/migrations).`,
-      };
-    });
-  } catch {
-    // Storage failed too. The caller gets 503 either way; the record may stay Pending without a message until a
-    // later request for a retry or an admin start after it (rare: the queue and storage failed back to back).
-  }
 }
 
 /** The ports of requestUserMigration, from the process infrastructure (tests pass their own). */

@@ -1,7 +1,13 @@
 /**
  * The per-meeting ledger: what the migration did to each meeting of a user, PartitionKey = the user's object id,
- * RowKey = `encodeKey(eventId)` (Graph ids hold `/` and `+`). One row per meeting, overwritten by each run, so
- * the rows carrying a run's `correlationId` are that migration's results (GET /api/migrations/{id}/meetings).
+ * RowKey = `encodeKey(eventId)` (Graph ids hold `/` and `+`). One row per meeting, overwritten by each run: the
+ * latest word on each meeting.
+ *
+ * Every write also goes to the migration's own results (table MeetingResults, RowKey
+ * `<correlationId>|<encodeKey(eventId)>`), so each migration's per-meeting results are kept, whatever later
+ * migrations do, until retention purges the user (GET /api/migrations/{id}/meetings?correlationId=). The runs a
+ * user had are listed in MigrationRuns (RowKey = correlationId), so a migration that touched no meeting is
+ * known too.
  *
  * The ledger is also the worker's write-ahead log: a row goes `pending` (with the fingerprint of the block about
  * to be written) before the PATCH and `updated` after it, so a redelivered message, or a worker that died
@@ -14,6 +20,26 @@ import { skipReasonSchema } from '../../domain/eligibility';
 import { encodeKey, filter, TableRepository, type Stored } from '../repository';
 
 export const LEDGER_TABLE = 'MeetingLedger';
+export const RESULTS_TABLE = 'MeetingResults';
+export const RUNS_TABLE = 'MigrationRuns';
+
+const runSchema = z.object({
+  userId: z.string().min(1),
+  correlationId: z.string().min(1),
+  at: z.iso.datetime(),
+});
+
+/** A cursor into one migration's results that this repository did not hand out (or for another migration). */
+export class InvalidCursorError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidCursorError';
+  }
+}
+
+function resultKey(correlationId: string, eventId: string): string {
+  return `${correlationId}|${encodeKey(eventId)}`;
+}
 
 export const LEDGER_OUTCOMES = ['updated', 'skipped', 'failed', 'pending'] as const;
 export type LedgerOutcome = (typeof LEDGER_OUTCOMES)[number];
@@ -50,6 +76,10 @@ export type LedgerEntry = z.output<typeof ledgerEntrySchema>;
 
 export interface LedgerPage {
   items: LedgerEntry[];
+  /**
+   * Present when there may be more. Of one migration's results: the row key to continue after (check it with
+   * the user and migration it belongs to; a cursor for another migration is refused with InvalidCursorError).
+   */
   continuationToken?: string;
 }
 
@@ -67,6 +97,8 @@ function strip(row: Stored<LedgerEntry>): LedgerEntry {
 
 export class MeetingLedgerRepository {
   readonly table: TableRepository<typeof ledgerEntrySchema>;
+  readonly results: TableRepository<typeof ledgerEntrySchema>;
+  readonly runs: TableRepository<typeof runSchema>;
 
   constructor(config: Pick<Config, 'tables' | 'tablesPrefix'>) {
     this.table = new TableRepository({
@@ -74,6 +106,22 @@ export class MeetingLedgerRepository {
       logicalName: LEDGER_TABLE,
       schema: ledgerEntrySchema,
     });
+    this.results = new TableRepository({
+      settings: config,
+      logicalName: RESULTS_TABLE,
+      schema: ledgerEntrySchema,
+    });
+    this.runs = new TableRepository({ settings: config, logicalName: RUNS_TABLE, schema: runSchema });
+  }
+
+  /** Notes that the user had migration `correlationId` (idempotent). */
+  async recordRun(userId: string, correlationId: string, at: Date): Promise<void> {
+    await this.runs.upsert(userId, encodeKey(correlationId), { userId, correlationId, at: at.toISOString() });
+  }
+
+  /** Whether the user had migration `correlationId`. */
+  async hasRun(userId: string, correlationId: string): Promise<boolean> {
+    return (await this.runs.tryGet(userId, encodeKey(correlationId))) !== undefined;
   }
 
   async get(userId: string, eventId: string): Promise<LedgerEntry | null> {
@@ -83,33 +131,46 @@ export class MeetingLedgerRepository {
 
   /** Creates or replaces the meeting's row. The error message is cut to MAX_LEDGER_ERROR_MESSAGE. */
   async upsert(entry: LedgerEntry): Promise<void> {
-    await this.table.upsert(entry.userId, encodeKey(entry.eventId), clip(entry));
+    const value = clip(entry);
+    await Promise.all([
+      this.table.upsert(entry.userId, encodeKey(entry.eventId), value),
+      this.results.upsert(entry.userId, resultKey(entry.correlationId, entry.eventId), value),
+    ]);
   }
 
   /**
    * Creates or replaces several rows of ONE user in one entity group transaction (at most
-   * MAX_TRANSACTION_ROWS, distinct events): all are written or none is.
+   * MAX_TRANSACTION_ROWS, distinct events): all are written or none is. The migrations' own results get the
+   * same rows (one transaction in their table).
    */
   async upsertMany(userId: string, entries: LedgerEntry[]): Promise<void> {
-    await this.table.upsertBatch(
-      userId,
-      entries.map((entry) => {
-        if (entry.userId !== userId)
-          throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
-        return { rowKey: encodeKey(entry.eventId), value: clip(entry) };
-      }),
-    );
+    const rows = entries.map((entry) => {
+      if (entry.userId !== userId) throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
+      return { entry, value: clip(entry) };
+    });
+    await Promise.all([
+      this.table.upsertBatch(
+        userId,
+        rows.map(({ entry, value }) => ({ rowKey: encodeKey(entry.eventId), value })),
+      ),
+      this.results.upsertBatch(
+        userId,
+        rows.map(({ entry, value }) => ({ rowKey: resultKey(entry.correlationId, entry.eventId), value })),
+      ),
+    ]);
   }
 
-  /** One page of the user's rows (of one migration when `correlationId` is given), in key order. */
+  /**
+   * One page of the user's rows in key order: with `correlationId`, that migration's results (kept per
+   * migration; the token is the row key to continue after, InvalidCursorError when it is not one of this
+   * migration's); without, the latest row of every meeting.
+   */
   async listForUser(
     userId: string,
     options: { correlationId?: string; pageSize?: number; continuationToken?: string } = {},
   ): Promise<LedgerPage> {
-    const f =
-      options.correlationId === undefined
-        ? filter`PartitionKey eq ${userId}`
-        : filter`PartitionKey eq ${userId} and correlationId eq ${options.correlationId}`;
+    if (options.correlationId !== undefined) return this.listRun(userId, options.correlationId, options);
+    const f = filter`PartitionKey eq ${userId}`;
     const page = await this.table.listPage({
       filter: f,
       ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
@@ -117,6 +178,36 @@ export class MeetingLedgerRepository {
     });
     const items = page.items.map(strip);
     return page.continuationToken ? { items, continuationToken: page.continuationToken } : { items };
+  }
+
+  private async listRun(
+    userId: string,
+    correlationId: string,
+    options: { pageSize?: number; continuationToken?: string },
+  ): Promise<LedgerPage> {
+    const prefix = `${correlationId}|`;
+    // '}' is the character after '|': the range holds exactly the keys that start with the prefix.
+    const f = filter`PartitionKey eq ${userId} and RowKey ge ${prefix} and RowKey lt ${`${correlationId}}`}`;
+    // The table's token (opaque markers of the next row); the filter keeps any token within the user's run.
+    const tableToken = options.continuationToken;
+    let page;
+    try {
+      page = await this.results.listPage({
+        filter: f,
+        ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+        ...(tableToken !== undefined ? { continuationToken: tableToken } : {}),
+      });
+    } catch (e) {
+      // A marker the table service cannot read is not one it handed out.
+      if (tableToken !== undefined && isRefusedMarker(e)) {
+        throw new InvalidCursorError('the continuation token is not one this API handed out');
+      }
+      throw e;
+    }
+    const items = page.items.map(strip);
+    return page.continuationToken !== undefined
+      ? { items, continuationToken: page.continuationToken }
+      : { items };
   }
 
   /** Every row of the user (of one migration when `correlationId` is given). */
@@ -146,6 +237,13 @@ export class MeetingLedgerRepository {
     const before = options.writtenBefore?.toISOString();
     const limit = pLimit(8);
     let deleted = 0;
+    // A migration's own results and the runs list go with the user's rows (same retention).
+    for await (const row of this.results.list({ filter: filter`PartitionKey eq ${userId}` })) {
+      if (before === undefined || row.at < before) await this.results.delete(userId, row.rowKey);
+    }
+    for await (const row of this.runs.list({ filter: filter`PartitionKey eq ${userId}` })) {
+      if (before === undefined || row.at < before) await this.runs.delete(userId, row.rowKey);
+    }
     let continuationToken: string | undefined;
     do {
       // Table Storage continuation tokens name the next key, so deleting the rows already read keeps them valid.
@@ -162,4 +260,10 @@ export class MeetingLedgerRepository {
     } while (continuationToken !== undefined);
     return deleted;
   }
+}
+
+function isRefusedMarker(e: unknown): boolean {
+  const err = e as { statusCode?: unknown } | null;
+  const code = err?.statusCode;
+  return e instanceof SyntaxError || (typeof code === 'number' && code >= 400 && code < 500);
 }

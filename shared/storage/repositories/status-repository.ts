@@ -44,6 +44,7 @@ export const statusRowSchema = migrationStatusSchema.extend({
   skipReasons: jsonColumn(z.partialRecord(skipReasonSchema, z.number().int().nonnegative())),
   failureCodes: jsonColumn(shape.failureCodes),
   progress: nullJsonColumn(shape.progress.unwrap()),
+  heartbeatDate: nullColumn(z.iso.datetime()),
   followUp: nullJsonColumn(shape.followUp.unwrap()),
 });
 
@@ -115,8 +116,10 @@ export class StatusRepository {
       const row = await this.table.tryGet(STATUS_PARTITION, userId);
       if (!row && !create) return null;
       const current = row ? strip(row) : null;
-      const next = fn(current === null ? null : structuredClone(current));
-      if (next === undefined) return current;
+      const changed = fn(current === null ? null : structuredClone(current));
+      if (changed === undefined) return current;
+      // Absent and null are the same in a row; the record always answers null.
+      const next = { ...changed, heartbeatDate: changed.heartbeatDate ?? null };
       check(userId, next);
       try {
         const stored = row

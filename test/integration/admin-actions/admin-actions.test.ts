@@ -65,7 +65,10 @@ class RecordingPublisher implements QueuePublisher {
   constructor(private readonly inner: EmbeddedQueue) {}
   async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
     await this.inner.send(queue, message);
-    this.sent.push({ queue, message });
+    // A second send of one run (same messageId) is dropped by duplicate detection: record what is delivered.
+    if (!this.sent.some((s) => s.queue === queue && s.message.messageId === message.messageId)) {
+      this.sent.push({ queue, message });
+    }
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -27,6 +27,8 @@ class ObservedLedger {
   constructor(readonly inner: MeetingLedgerRepository) {}
   get = (userId: string, eventId: string) => this.inner.get(userId, eventId);
   upsert = (entry: LedgerEntry) => this.inner.upsert(entry);
+  recordRun = (userId: string, correlationId: string, at: Date) =>
+    this.inner.recordRun(userId, correlationId, at);
   upsertMany = async (userId: string, entries: LedgerEntry[]) => {
     this.transactions.push(entries.length);
     if (this.failFrom !== undefined && this.transactions.length > this.failFrom) {

@@ -1,7 +1,7 @@
 /**
- * A worker that dies without recording anything (a crash on the queue's last delivery, a message dead-lettered
- * mid-run) must not leave the user InProgress forever: the sweepStalledMigrations timer ends such runs with
- * `unexpectedError`, which schedules a retry; runs that are making progress are left alone.
+ * A worker that dies without recording anything (a host killed, a message dead-lettered or lost mid-run) must
+ * not leave the user InProgress: the sweepStalledMigrations timer takes over runs whose heartbeat is older than
+ * the queue's lock plus a margin (a new attempt of the same migration, due now); live runs are left alone.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -17,13 +17,13 @@ describe('sweepStalledMigrations', () => {
   });
   after(() => f.stop());
 
-  it('ends a run with no progress for longer than the limit, schedules its retry, and leaves live runs alone', async () => {
+  it('takes over a run with no heartbeat for longer than the limit, sends its message now, and leaves live runs alone', async () => {
     const [stalledUser, liveUser] = f.seed.users.filter((u) => u.sandboxMailboxLocation === 'exchangeOnline');
     assert.ok(stalledUser && liveUser);
     const t0 = new Date();
     const later = new Date(t0.getTime() + STALLED_AFTER_MS + 60_000);
 
-    // The stalled user started at t0 and never wrote again; the live user wrote progress just now (at `later`).
+    // The stalled user started at t0 and never beat again; the live user started (a heartbeat) a minute ago.
     for (const [user, at] of [
       [stalledUser, t0],
       [liveUser, new Date(later.getTime() - 60_000)],
@@ -44,12 +44,15 @@ describe('sweepStalledMigrations', () => {
     assert.deepEqual(report.ended, [stalledUser.id]);
     assert.equal(report.inProgress, 2);
     const stalled = await f.repos.status.get(stalledUser.id);
-    assert.equal(stalled?.state, 'Pending', 'a retry is scheduled');
+    assert.equal(stalled?.state, 'Pending', 'a new attempt is due');
     assert.equal(stalled.retryCount, 1);
-    assert.match(stalled.lastMessage, /no progress since/);
+    assert.equal(stalled.lastMessageCode, 'takenOver');
+    assert.match(stalled.lastMessage, /the stalled-run sweep took it over/);
+    assert.equal(stalled.notBefore, later.toISOString(), 'due at once');
     const retry = f.queue.sent.slice(sentBefore);
-    assert.equal(retry.length, 1, 'one retry message');
+    assert.equal(retry.length, 1, 'one message');
     assert.equal(retry[0]?.message.sessionId, stalledUser.id);
+    assert.equal(retry[0]?.message.messageId, `${stalled.correlationId}:retry1`);
     assert.equal((await f.repos.status.get(liveUser.id))?.state, 'InProgress', 'the live run is untouched');
   });
 });

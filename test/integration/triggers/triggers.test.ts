@@ -57,7 +57,10 @@ class Recording implements QueuePublisher {
   constructor(private readonly inner: QueuePublisher) {}
   async send(queue: QueueName, message: OutgoingMessage) {
     await this.inner.send(queue, message);
-    this.sent.push({ queue, message });
+    // A second send of one run (same messageId) is dropped by duplicate detection: record what is delivered.
+    if (!this.sent.some((s) => s.queue === queue && s.message.messageId === message.messageId)) {
+      this.sent.push({ queue, message });
+    }
   }
   close() {
     return Promise.resolve();

@@ -137,10 +137,21 @@ export class FakeLedger {
         (options.correlationId === undefined || r.correlationId === options.correlationId),
     );
     const start = options.continuationToken ? Number(options.continuationToken) : 0;
+    if (!Number.isInteger(start) || start < 0) {
+      return Promise.reject(new RangeError('the continuation token does not belong to this migration'));
+    }
     const size = options.pageSize ?? 1000;
     const items = all.slice(start, start + size);
     const next = start + size < all.length ? String(start + size) : undefined;
     return Promise.resolve(next ? { items, continuationToken: next } : { items });
+  }
+  /** Migrations the user had (besides those with rows). */
+  readonly runs = new Set<string>();
+  hasRun(userId: string, correlationId: string): Promise<boolean> {
+    return Promise.resolve(
+      this.runs.has(`${userId}|${correlationId}`) ||
+        this.rows.some((r) => r.userId === userId && r.correlationId === correlationId),
+    );
   }
 }
 

@@ -122,7 +122,10 @@ describe('requestUserMigration', () => {
       timing: 'immediate',
     });
     assert.equal(second.outcome, 'merged');
-    assert.equal(world.publisher.sent.length, 1, 'still one message');
+    // The merge sends the pending run's message again, with the same id: duplicate detection drops it when the
+    // first went out, and it goes out now when the first never did.
+    assert.equal(world.publisher.sent.length, 2);
+    assert.equal(new Set(world.publisher.sent.map((m) => m.message.messageId)).size, 1, 'one run, one id');
     assert.equal(second.status.correlationId, first.status.correlationId);
     assert.equal(second.status.notBefore, first.status.notBefore, 'the scheduled message stands');
     assert.equal(second.status.migrationType, 'ToSameType', 'SfB + Teams merge into the broader All');
@@ -190,7 +193,7 @@ describe('requestUserMigration', () => {
     assert.equal(e.retryAfterSeconds, 8);
   });
 
-  it('when the queue fails: 503, and a new request queues again (no Pending record without a message)', async () => {
+  it('when the queue fails: 503, the record stays Pending, and the next request sends its message', async () => {
     world.profiles.add(ADA);
     world.publisher.failWith = new Error('namespace unreachable');
     await rejectsWith(
@@ -199,33 +202,50 @@ describe('requestUserMigration', () => {
       'dependencyUnavailable',
     );
     const left = world.statuses.rows.get(ADA.userId);
-    assert.equal(left?.state, 'Failed');
-    assert.match(left?.lastMessage ?? '', /could not be queued.*Start the migration again/);
+    assert.equal(left?.state, 'Pending', 'one write, kept: the run is recorded');
+    assert.equal(world.publisher.sent.length, 0);
     world.publisher.failWith = undefined;
     const r = await requestUserMigration(world.requestPorts(), {
       identity: ADA.userId,
-      trigger: 'manualStart',
+      trigger: 'bridgeChanged',
     });
-    assert.equal(r.outcome, 'queued');
-    assert.equal(world.publisher.sent.length, 1);
+    assert.equal(r.outcome, 'merged');
+    assert.equal(world.publisher.sent.length, 1, 'the pending run finally has its message');
+    assert.equal(world.publisher.sent[0]?.message.correlationId, left.correlationId);
   });
 
-  it('when the queue fails for a user with an earlier record, puts that record back', async () => {
+  it('a Pending user whose message never went out (the process died after the write) gets it from any later request', async () => {
+    world.profiles.add(ADA);
+    // The write of an earlier request landed; its send never happened.
+    await requestUserMigration(world.requestPorts(), { identity: ADA.userId, trigger: 'manualStart' });
+    const pendingRun = world.statuses.rows.get(ADA.userId)!;
+    world.publisher.sent.length = 0;
+    // A trigger (coalescing) and an admin's immediate start both re-send the run's message.
+    for (const trigger of ['dialInEnabled', 'manualStart'] as const) {
+      const r = await requestUserMigration(world.requestPorts(), {
+        identity: ADA.userId,
+        trigger,
+        ...(trigger === 'manualStart' ? { timing: 'immediate' as const } : {}),
+      });
+      assert.equal(r.outcome, 'merged');
+    }
+    assert.equal(world.publisher.sent.length, 2);
+    for (const { message } of world.publisher.sent) {
+      assert.equal(message.correlationId, pendingRun.correlationId);
+      assert.equal(message.messageId, pendingRun.correlationId, "the run's own id: a duplicate is dropped");
+    }
+  });
+
+  it('a Pending record long past its time gets its message again under a resend id (the first may be consumed)', async () => {
     world.profiles.add(ADA);
     await requestUserMigration(world.requestPorts(), { identity: ADA.userId, trigger: 'manualStart' });
-    const done: MigrationStatus = {
-      ...world.statuses.rows.get(ADA.userId)!,
-      state: 'Succeeded',
-      notBefore: null,
-    };
-    world.statuses.rows.set(ADA.userId, done);
-    world.publisher.failWith = new Error('down');
-    await rejectsWith(
-      requestUserMigration(world.requestPorts(), { identity: ADA.userId, trigger: 'manualStart' }),
-      503,
-      'dependencyUnavailable',
-    );
-    assert.deepEqual(world.statuses.rows.get(ADA.userId), done);
+    const pendingRun = world.statuses.rows.get(ADA.userId)!;
+    world.now = new Date(NOW.getTime() + 60 * 60_000);
+    await requestUserMigration(world.requestPorts(), { identity: ADA.userId, trigger: 'bridgeChanged' });
+    const resent = world.publisher.sent.at(-1)?.message;
+    assert.ok(resent);
+    assert.match(resent.messageId, new RegExp(`^${pendingRun.correlationId}:resend-\\d+$`));
+    assert.equal((resent.body as { retryCount?: number }).retryCount, 0);
   });
 });
 
@@ -477,7 +497,7 @@ describe('status queries', () => {
     );
     assert.equal(again.status, 202);
     assert.equal((again.headers as Record<string, string>)['x-mms-request-outcome'], 'merged');
-    assert.equal(world.publisher.sent.length, 1);
+    assert.equal(new Set(world.publisher.sent.map((m) => m.message.messageId)).size, 1, 'one run, one id');
   });
 
   it('an unexpected failure answers 500 with the error shape, not a stack', async () => {

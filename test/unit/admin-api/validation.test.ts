@@ -57,6 +57,24 @@ describe('POST /api/migrations body', () => {
     ['identity domain\\logon', '{"identity": "CONTOSO\\\\ada"}', 'invalidParameter', /"identity"/],
     ['identity a SIP address', '{"identity": "sip:ada@contoso.com"}', 'invalidParameter', /"identity"/],
     [
+      'identity with a right-to-left override',
+      JSON.stringify({ identity: 'ada\u202Emoc.osotnoc@evil.com' }),
+      'invalidParameter',
+      /^Parameter "identity": must not contain control or bidirectional-formatting characters \(U\+202E at position 4\)$/,
+    ],
+    [
+      'identity with a control character',
+      JSON.stringify({ identity: 'ada\u0007@contoso.com' }),
+      'invalidParameter',
+      /"identity": must not contain control .*U\+0007/,
+    ],
+    [
+      'identity too long',
+      JSON.stringify({ identity: `${'a'.repeat(300)}@contoso.com` }),
+      'invalidParameter',
+      /^Parameter "identity": is too long \(312 characters\); at most 256 characters$/,
+    ],
+    [
       'unknown field',
       '{"identity": "ada@contoso.com", "whatIf": true}',
       'invalidParameter',
@@ -256,9 +274,10 @@ describe('GET /api/migrations/{identity}/meetings query string', () => {
   }
 
   it('takes a token it handed out', () => {
-    const token = Buffer.from(JSON.stringify({ c: 'abc', t: 'next' })).toString('base64url');
+    const handed = { u: 'user-1', c: 'abc', q: false, k: 'abc|next' };
+    const token = Buffer.from(JSON.stringify(handed)).toString('base64url');
     assert.deepEqual(meetingResultsQuerySchema.parse({ continuationToken: token, pageSize: '25' }), {
-      continuationToken: { correlationId: 'abc', tableToken: 'next' },
+      continuationToken: handed,
       pageSize: 25,
     });
   });

@@ -329,6 +329,12 @@ describe('mms CLI (fake API)', () => {
     );
   });
 
+  it('help marks required arguments as required', async () => {
+    const f = fakeIo(() => ({ json: [] }));
+    await runCli(['upgrade', '--help'], f.io);
+    assert.match(f.out() + f.err(), /identity\s+the user \(a UPN or an object id\) \(required\)/);
+  });
+
   describe('bad command lines exit 1 naming the problem, without calling the API', () => {
     const cases: [string[], RegExp][] = [
       [['status', '--bogus'], /unknown option '--bogus'/],
@@ -395,6 +401,8 @@ describe('mms CLI (fake API)', () => {
         /option '--languages <tags>' argument 'en_US' is invalid\. Must be comma-separated language tags/,
       ],
       [['bridges', 'remove', BRIDGE_ID], /missing required argument 'number'/],
+      [['bridges', 'remove'], /missing required arguments 'bridgeId', 'number'/],
+      [['upgrade'], /missing required arguments 'identity', 'mode'/],
       [['bridges', 'remove', BRIDGE_ID, 'tel:12'], /value 'tel:12' is invalid for argument 'number'/],
     ];
     for (const [argv, expected] of cases) {

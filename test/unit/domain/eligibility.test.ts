@@ -87,6 +87,24 @@ describe('classifyMeeting: each reason and its boundary', () => {
     assert.deepEqual(classifyMeeting(yesterday, NOW), skip('past'));
   });
 
+  it('past: an all-day meeting of today is current until its date has ended in every time zone', () => {
+    const H = 3_600_000;
+    // Today (2026-06-15) in UTC+14 ran from 06-14T10:00Z to 06-15T10:00Z: over there, but 06-15 still runs
+    // in UTC-12 until 06-16T12:00Z.
+    const kiritimati = teamsMeeting({
+      isAllDay: true,
+      start: new Date('2026-06-14T10:00:00Z'),
+      end: new Date('2026-06-15T10:00:00Z'),
+    });
+    assert.equal(classifyMeeting(kiritimati, NOW).action, 'update');
+    assert.deepEqual(
+      classifyMeeting(kiritimati, new Date(Date.parse('2026-06-15T10:00:00Z') + 26 * H)),
+      skip('past'),
+    );
+    // The same times without the all-day flag: an ordinary meeting that ended two hours ago.
+    assert.deepEqual(classifyMeeting({ ...kiritimati, isAllDay: false }, NOW), skip('past'));
+  });
+
   it('past: a series whose last occurrence has ended is past; one with a future occurrence is not', () => {
     const firstOccurrence = { start: at('2026-01-05T09:00:00Z'), end: at('2026-01-05T10:00:00Z') };
     const over = teamsMeeting({ type: 'seriesMaster', ...firstOccurrence, lastOccurrenceEnd: NOW });

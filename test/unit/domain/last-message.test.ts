@@ -38,6 +38,7 @@ const OUTCOMES: LastMessageOutcome[] = [
   { code: 'queued', trigger: 'bridgeChanged', notBefore: AT },
   { code: 'merged', trigger: 'dialInEnabled', migrationType: 'ToSameType', notBefore: AT },
   { code: 'followUpQueued', trigger: 'conferenceIdReset' },
+  { code: 'takenOver', trigger: 'manualStart', stalledSince: AT, by: 'this admin start' },
   { code: 'running', startedAt: AT, attempt: 2 },
   { code: 'succeeded', counts: counts() },
   {

@@ -12,8 +12,10 @@ import {
   isStalled,
   runKeySchema,
   migrationStatusSchema,
+  recordHeartbeat,
   recordProgress,
   requestMigration,
+  takeOverStalled,
   runKeyOf,
   startMigration,
   summarizeStates,
@@ -261,7 +263,7 @@ describe('finishMigration', () => {
     assert.equal(o.status.lastMessageCode, 'succeeded');
   });
 
-  it('retries 9 times with backoff, counting updates over the attempts, then stays Failed', () => {
+  it("retries 9 times with backoff, then stays Failed; the last attempt's counts cover the migration", () => {
     let s = running(pending(), after(2 * MIN));
     let now = after(3 * MIN);
     const waits: number[] = [];
@@ -285,7 +287,9 @@ describe('finishMigration', () => {
     assert.equal(last.status.retryCount, 9);
     assert.equal(last.status.lastMessageCode, 'failedAfterRetries');
     assert.match(last.status.lastMessage, /Gave up after 9 retries/);
-    assert.equal(last.status.invitesUpdate, 2 * 10);
+    // The worker counts the migration's updates from the ledger (every attempt's), so the record takes the
+    // last attempt's count as it is: adding the attempts up would count a meeting once per attempt.
+    assert.equal(last.status.invitesUpdate, 2);
     assert.equal(last.status.failedMeeting, 2);
     assert.equal(last.status.failureCodes.graph5xx, 2);
     assert.ok(waits.reduce((a, b) => a + b, 0) <= 24 * 60 * MIN);
@@ -470,5 +474,82 @@ describe('summary and retention', () => {
     assert.equal(isPastRetention({ state: 'Failed', modifiedDate: older }, now), true);
     assert.equal(isPastRetention({ state: 'Pending', modifiedDate: older }, now), false);
     assert.equal(isPastRetention({ state: 'InProgress', modifiedDate: older }, now), false);
+  });
+});
+
+describe('a Pending run always has its message; a stalled run is taken over at once', () => {
+  const STALL = 7 * MIN;
+
+  it('a request merged into a Pending migration answers its run, so the caller sends its message again', () => {
+    const p = pending();
+    const o = requestMigration(
+      p,
+      req({ trigger: 'manualStart', correlationId: 'corr-2', delayMs: 0 }),
+      after(MIN),
+    );
+    assert.equal(o.kind, 'merged');
+    assert.ok(o.kind === 'merged');
+    assert.deepEqual(o.run, runKeyOf(p), 'the pending run, not a new one');
+    assert.equal(o.notBefore.toISOString(), p.notBefore);
+  });
+
+  it('an admin start on a run whose heartbeat is older than the limit takes it over now, and says so', () => {
+    const r = running(pending(), after(2 * MIN));
+    const at = after(2 * MIN + STALL + 1);
+    const o = requestMigration(r, req({ trigger: 'manualStart', correlationId: 'corr-9', delayMs: 0 }), at, {
+      stalledAfterMs: STALL,
+    });
+    assert.equal(o.kind, 'takenOver');
+    assert.ok(o.kind === 'takenOver');
+    valid(o.status);
+    assert.equal(o.status.state, 'Pending');
+    assert.equal(o.status.correlationId, 'corr-1', 'the same migration: its ledger keeps counting');
+    assert.equal(o.status.retryCount, 1);
+    assert.equal(o.notBefore.getTime(), at.getTime(), 'due now');
+    assert.equal(o.status.lastMessageCode, 'takenOver');
+    assert.match(o.status.lastMessage, /this admin start took it over/);
+    assert.ok(o.status.triggers.includes('manualStart'));
+    // The dead worker is fenced: its heartbeat and finish are refused.
+    assert.throws(() => recordHeartbeat(o.status, runKeyOf(r), at), StatusTransitionError);
+    assert.throws(() => finishMigration(o.status, runKeyOf(r), OK, at, OPTS), StatusTransitionError);
+  });
+
+  it('a live run (recent heartbeat) still records the request as its follow-up', () => {
+    const r = running(pending(), after(2 * MIN));
+    const beat = recordHeartbeat(r, runKeyOf(r), after(2 * MIN + STALL - MIN));
+    const o = requestMigration(
+      beat,
+      req({ trigger: 'manualStart', delayMs: 0 }),
+      after(2 * MIN + STALL + 1),
+      {
+        stalledAfterMs: STALL,
+      },
+    );
+    assert.equal(o.kind, 'followUpRecorded');
+  });
+
+  it('triggers never postpone recovery: recording follow-ups does not make a dead run look alive', () => {
+    let s = running(pending(), after(2 * MIN));
+    for (let i = 1; i <= 5; i++) {
+      const o = requestMigration(s, req({ correlationId: `corr-f${i}` }), after(2 * MIN + i * MIN));
+      assert.equal(o.kind, 'followUpRecorded');
+      s = o.status;
+    }
+    assert.equal(isStalled(s, after(2 * MIN + STALL + 1), STALL), true, 'stall counts from the heartbeat');
+    const swept = takeOverStalled(s, after(2 * MIN + STALL + 1), { maxRetries: 9, stalledAfterMs: STALL });
+    assert.ok(swept);
+    assert.equal(swept.kind, 'takenOver');
+    assert.ok(swept.status.followUp !== null, 'the follow-up stays for after the taken-over run');
+  });
+
+  it('the sweep takes over while retries remain, then ends the run Failed', () => {
+    const r = running(pending(), after(2 * MIN));
+    assert.equal(takeOverStalled(r, after(2 * MIN + STALL), { maxRetries: 9, stalledAfterMs: STALL }), null);
+    const last = { ...r, retryCount: 9 };
+    const o = takeOverStalled(last, after(2 * MIN + STALL + 1), { maxRetries: 9, stalledAfterMs: STALL });
+    assert.ok(o);
+    assert.equal(o.kind, 'ended');
+    assert.equal(o.status.state, 'Failed');
+    assert.match(o.status.lastMessage, /no heartbeat since/);
   });
 });

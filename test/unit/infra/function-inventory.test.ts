@@ -116,12 +116,12 @@ const EXPECTED: Expected[] = [
   },
   // Keeps Graph subscriptions alive and runs the delta sweep.
   { name: 'renewSubscriptions', required: true, triggerType: 'timerTrigger', schedule: '0 */30 * * * *' },
-  // Ends migrations whose worker died without recording an outcome.
+  // Takes over runs whose worker stopped (stale heartbeat) and resends overdue Pending runs' messages.
   {
     name: 'sweepStalledMigrations',
     required: true,
     triggerType: 'timerTrigger',
-    schedule: '0 15,45 * * * *',
+    schedule: '0 */5 * * * *',
   },
   // Deletes status records (and ledger rows) of migrations that ended more than 150 days ago.
   { name: 'purgeExpiredMigrations', required: true, triggerType: 'timerTrigger', schedule: '0 30 3 * * *' },
