@@ -13,6 +13,7 @@
  *   const { status, outcome } = await api.startMigration({ identity: 'adele@contoso.com' });
  *   const summary = await api.summary();
  */
+import { preflightReportSchema, type PreflightReport } from '../shared/domain/preflight';
 import { z } from 'zod';
 import { MIGRATION_STATES } from '../shared/domain/status';
 
@@ -382,6 +383,11 @@ export class MmsApi {
    * unpaged answer is). Reads them `pageSize` at a time (default LIST_PAGE_SIZE), following the continuation
    * tokens, so that large tenants work; `json` is every record as the API sent it, concatenated.
    */
+  /** GET /api/preflight — the readiness checks, for a named user or a sample. */
+  preflight(user?: string): Promise<Raw<PreflightReport>> {
+    return this.request('GET', `preflight${MmsApi.query({ user })}`, preflightReportSchema);
+  }
+
   async listMigrations(q: ListQuery = {}, pageSize = LIST_PAGE_SIZE): Promise<Raw<StatusRecord[]>> {
     const first = await this.migrationsPage(q, { pageSize });
     const records = [...first.value.value];

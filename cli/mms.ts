@@ -60,7 +60,8 @@ import {
   parseUpgradeMode,
   phoneNumberValue,
 } from './options';
-import { formatList } from './table';
+import { formatList, formatTable } from './table';
+import type { PreflightCheck, PreflightReport } from '../shared/domain/preflight';
 import {
   bridgesTable,
   dialInList,
@@ -116,6 +117,29 @@ const ACTIVE_STATES = new Set<StatusRecord['state']>(['Pending', 'InProgress']);
 /** Whether a summary still has users Pending or InProgress. */
 export function stillRunning(summary: readonly SummaryRow[]): boolean {
   return summary.some((r) => ACTIVE_STATES.has(r.state) && r.userCount > 0);
+}
+
+/** A command whose output already says what failed (the preflight): exit code 1, nothing more printed. */
+class ChecksFailed extends Error {}
+
+/** The preflight as a table (pass/fail per check), then each failure with its fix. */
+export function preflightView(report: PreflightReport, width?: number): string {
+  const table = formatTable(
+    [
+      { header: 'Check', value: (c: PreflightCheck) => c.id },
+      { header: 'Target', value: (c: PreflightCheck) => c.target, shrink: true, minWidth: 20 },
+      { header: 'Result', value: (c: PreflightCheck) => (c.status === 'pass' ? 'PASS' : 'FAIL') },
+      { header: 'Detail', value: (c: PreflightCheck) => c.detail, flex: true, minWidth: 20 },
+    ],
+    report.checks,
+    width !== undefined ? { maxWidth: width } : {},
+  );
+  const failed = report.checks.filter((c) => c.status === 'fail');
+  const head = `Preflight against ${report.graph}${report.user ? ` (user ${report.user})` : ''}: ${
+    failed.length === 0 ? 'every check passed' : `${failed.length} of ${report.checks.length} checks failed`
+  }.`;
+  const fixes = failed.map((c) => `FAIL ${c.id} ${c.target}: ${c.detail}\n  fix: ${c.fix ?? '(none known)'}`);
+  return [head, '', table, ...(fixes.length ? ['', ...fixes] : [])].join('\n');
 }
 
 /** The CLI program; `run` actions write to `io`. Exposed for tests. */
@@ -194,6 +218,19 @@ export function buildProgram(io: CliIo): Command {
         line(statusTable(r.value, io.columns));
       },
     );
+
+  program
+    .command('preflight')
+    .description(
+      'Read-only readiness checks against the configured Graph (permissions, mailbox scope, Teams access policy, subscription, handshake), each failure with its fix; exit code 1 when any fails',
+    )
+    .option('--user <upnOrId>', 'the user whose mailbox to check (default: a sample user)')
+    .action(async (o: { user?: string }) => {
+      const r = await api().preflight(o.user);
+      if (globals().json) json(r.json);
+      else line(preflightView(r.value, io.columns));
+      if (!r.value.ok) throw new ChecksFailed();
+    });
 
   program
     .command('start')
@@ -509,6 +546,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof ChecksFailed) return 1;
     if (e instanceof ApiError) {
       io.err(`error ${e.code}: ${e.message}\n`);
       return 1;

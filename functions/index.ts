@@ -15,4 +15,5 @@ import './settings-dial-in';
 import './user-dial-in';
 import './bridges';
 import './teams-upgrade';
+import './preflight';
 import './openapi';

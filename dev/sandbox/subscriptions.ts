@@ -88,6 +88,8 @@ export class Subscriptions {
   private stopped = false;
   retryDelaysMs: number[];
   validationTimeoutMs: number;
+  /** How long a change or lifecycle delivery waits for the answer (Graph: 3 s). */
+  deliveryTimeoutMs: number;
 
   constructor(
     private readonly tenant: SandboxTenant,
@@ -95,6 +97,7 @@ export class Subscriptions {
   ) {
     this.retryDelaysMs = options.notificationRetryDelaysMs ?? [1_000, 10_000, 60_000];
     this.validationTimeoutMs = options.validationTimeoutMs ?? 10_000;
+    this.deliveryTimeoutMs = 3_000;
   }
 
   clear(): void {
@@ -288,6 +291,13 @@ export class Subscriptions {
     lifecycleEvent: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
   ): Delivery {
     const s = this.get(id);
+    if (lifecycleEvent !== 'reauthorizationRequired') {
+      // change-notifications-lifecycle-events.md: subscriptionRemoved and missed are sent for Outlook and Teams
+      // resources; a /users subscription only ever gets reauthorizationRequired.
+      throw invalid(
+        `lifecycleEvent: Graph sends ${lifecycleEvent} only for Outlook and Teams resources; a /users subscription gets only reauthorizationRequired.`,
+      );
+    }
     if (!s.lifecycleNotificationUrl) {
       throw invalid(
         'lifecycleNotificationUrl: this subscription has none, so Graph cannot send lifecycle events.',
@@ -304,8 +314,7 @@ export class Subscriptions {
         },
       ],
     };
-    if (lifecycleEvent === 'reauthorizationRequired') s.paused = true;
-    if (lifecycleEvent === 'subscriptionRemoved') this.subs.delete(s.id);
+    s.paused = true;
     return this.deliver(s, 'lifecycle', s.lifecycleNotificationUrl, payload);
   }
 
@@ -327,7 +336,10 @@ export class Subscriptions {
           id: user.id,
           organizationId: this.tenant.tenantId,
           eventTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-          sequenceNumber: String(this.tenant.currentSequence()),
+          // Graph does not promise sequenceNumber: every other notification goes without it.
+          ...(this.tenant.currentSequence() % 2 === 0
+            ? { sequenceNumber: String(this.tenant.currentSequence()) }
+            : {}),
         },
       };
       if (s.clientState !== null) notification.clientState = s.clientState;
@@ -355,7 +367,8 @@ export class Subscriptions {
           method: 'POST',
           headers: { 'Content-Type': 'application/json; charset=utf-8' },
           body: JSON.stringify(payload),
-          signal: AbortSignal.timeout(30_000),
+          // Graph gives a delivery 3 seconds; no answer by then counts as failed (and is retried).
+          signal: AbortSignal.timeout(this.deliveryTimeoutMs),
         });
         entry.status = res.status;
         await res.arrayBuffer().catch(() => undefined);

@@ -550,13 +550,13 @@ export class SandboxTenant {
   /** Directory changes seen after `sinceSequence` (delta). */
   changesSince(sinceSequence: number): {
     changed: StoredUser[];
-    removed: { id: string; reason: 'changed' | 'deleted' }[];
+    removed: { id: string; reason: 'changed' | 'deleted'; sequence: number }[];
   } {
     return {
       changed: [...this.users.values()].filter((u) => u.version > sinceSequence),
       removed: [...this.deletedUsers.entries()]
         .filter(([, d]) => d.sequence > sinceSequence)
-        .map(([id, d]) => ({ id, reason: d.reason })),
+        .map(([id, d]) => ({ id, reason: d.reason, sequence: d.sequence })),
     };
   }
 

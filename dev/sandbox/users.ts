@@ -198,11 +198,11 @@ function deltaHandler(ctx: RouteContext) {
       .filter((u) => u.version <= upper)
       .sort((a, b) => a.id.localeCompare(b.id))
       .map((u) => renderUser(u, select)),
-    ...(state.s === 0
-      ? []
-      : removed
-          .filter((r) => !ids || ids.has(r.id))
-          .map((r) => ({ id: r.id, '@removed': { reason: r.reason } }))),
+    // Graph may return @removed even in the first round (user-delta.md): deletions are listed from the start.
+    ...removed
+      .filter((r) => !ids || ids.has(r.id))
+      .filter((r) => state.s > 0 || r.sequence <= upper)
+      .map((r) => ({ id: r.id, '@removed': { reason: r.reason } })),
   ];
   const pref = Number(preferences(ctx.req).get('odata.maxpagesize'));
   const size = Number.isInteger(pref) && pref > 0 ? Math.min(pref, 999) : 100;

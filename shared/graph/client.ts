@@ -148,6 +148,7 @@ export class GraphClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly counters: GraphStats = { requests: 0, throttled: 0, retried: 0, failed: 0 };
+  private readonly auth: AuthenticationProvider;
 
   constructor(config: Pick<Config, 'graph' | 'mailboxConcurrency'>, options: GraphClientOptions = {}) {
     this.baseUrl = config.graph.baseUrl.replace(/\/+$/, '');
@@ -168,18 +169,24 @@ export class GraphClient {
       options.mailboxBudget ?? OUTLOOK_MAILBOX_BUDGET,
     );
     const customHosts = customHostsFor(this.baseUrl);
+    this.auth = authProviderFor(config.graph.credential, options.credential);
     this.sdk = Client.initWithMiddleware({
       baseUrl: this.baseUrl,
       defaultVersion: GRAPH_VERSION,
       ...(customHosts ? { customHosts } : {}),
       // No RetryHandler: see the module comment.
       middleware: [
-        new AuthenticationHandler(authProviderFor(config.graph.credential, options.credential)),
+        new AuthenticationHandler(this.auth),
         new RedirectHandler(),
         new TelemetryHandler(),
         new HTTPMessageHandler(),
       ],
     });
+  }
+
+  /** The access token the client sends; Graph authorises from its `roles` claim (the preflight reads it). */
+  accessToken(): Promise<string> {
+    return this.auth.getAccessToken();
   }
 
   /** A snapshot of the counters since the client was created. */

@@ -52,6 +52,14 @@ export const GRAPH_ROUTES: readonly GraphRouteUse[] = [
     permission: 'User.Read.All',
     doc: `${API}user-delta.md`,
   },
+  // preflight.ts (the preflight also reads the calendar through GET /users/{id}/events)
+  {
+    gateway: 'preflight',
+    method: 'GET',
+    path: '/users',
+    permission: 'User.Read.All',
+    doc: `${API}user-list.md`,
+  },
   // calendar.ts
   {
     gateway: 'calendar',

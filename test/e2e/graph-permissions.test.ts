@@ -6,12 +6,29 @@
  * only for documented reasons.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { readTokenClaims } from '../../dev/sandbox';
 import { GRAPH_PERMISSION_NAMES } from '../../shared/graph/permissions';
 import { declaredRoute, GRAPH_ROUTES } from '../../shared/graph/routes';
-import { startLocalHost, type LocalHost } from '../support/local-host';
+import { NODE, ROOT, startLocalHost, type LocalHost } from '../support/local-host';
+
+/** `npm run mms -- <args>` against the host: exit code and output. */
+function mms(host: LocalHost, args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      NODE,
+      [join(ROOT, 'dist', 'cli', 'mms.js'), '--url', host.apiUrl, '--key', host.functionKey, ...args],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,5 +118,35 @@ describe('the demo on the strict sandbox: permissions from the one list', () => 
     for (const s of statuses.filter((x) => x.state === 'Failed')) {
       assert.ok(DOCUMENTED_FAILURES.has(s.lastMessageCode ?? ''), `a user failed with ${s.lastMessageCode}`);
     }
+  });
+
+  it('`npm run mms -- preflight` passes on the sandbox, and names the fix when the scope or the policy is taken away', async () => {
+    const ok = await mms(host, ['preflight', '--json']);
+    assert.equal(ok.code, 0, ok.out);
+    const report = z
+      .object({ ok: z.boolean(), user: z.string(), checks: z.array(z.object({ status: z.string() })) })
+      .parse(JSON.parse(ok.out));
+    assert.equal(report.ok, true);
+    const table = await mms(host, ['preflight', '--user', report.user]);
+    assert.equal(table.code, 0, table.out);
+    assert.match(table.out, /every check passed/);
+    assert.match(table.out, /permission +MailboxSettings\.Read +PASS/);
+
+    const control = host.sandboxControlUrl ?? '';
+    const put = (path: string, body: unknown) =>
+      fetch(`${control}${path}`, { method: 'PUT', body: JSON.stringify(body) });
+    assert.equal((await put(`/users/${report.user}/mailbox-scope`, { inScope: false })).status, 200);
+    assert.equal((await put(`/users/${report.user}/teams-access-policy`, { granted: false })).status, 200);
+    const bad = await mms(host, ['preflight', '--user', report.user]);
+    assert.equal(bad.code, 1, bad.out);
+    assert.match(bad.out, /checks failed/);
+    assert.match(
+      bad.out,
+      new RegExp(`fix: Add-DistributionGroupMember -Identity "MMS Users" -Member ${report.user}`),
+    );
+    assert.match(
+      bad.out,
+      new RegExp(`fix: Grant-CsApplicationAccessPolicy -PolicyName "MMS" -Identity ${report.user}`),
+    );
   });
 });

@@ -312,6 +312,16 @@ describe('sandbox: Graph fidelity', () => {
     );
   });
 
+  it('delta may return @removed in its first round', async () => {
+    await graph(sb, `/_sandbox/users/${BOB}?mode=soft`, { method: 'DELETE' });
+    const r = await graph(sb, '/users/delta?$select=id,accountEnabled');
+    assert.equal(r.status, 200);
+    const removed = (r.json.value as { id: string; '@removed'?: { reason: string } }[]).filter(
+      (u) => u['@removed'],
+    );
+    assert.deepEqual(removed, [{ id: BOB, '@removed': { reason: 'changed' } }]);
+  });
+
   it('a soft-deleted user is in /directory/deletedItems; a permanently deleted one is not', async () => {
     await graph(sb, `/_sandbox/users/${BOB}?mode=soft`, { method: 'DELETE' });
     const r = await graph(sb, `/directory/deletedItems/${BOB}`);

@@ -236,4 +236,56 @@ describe('sandbox: subscriptions and change notifications', () => {
     );
     assert.equal((await graph(sb, `/subscriptions/${String(other.json.id)}`)).status, 404);
   });
+
+  it('a delivery that gets no answer within 3 s counts as failed and is retried (Graph gives a delivery 3 s)', async () => {
+    assert.equal((await subscribe()).status, 201);
+    let slow = true;
+    rx.handler = (req, _body, res) => {
+      const token = new URL(req.url ?? '/', 'http://x').searchParams.get('validationToken');
+      if (token !== null) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end(token);
+        return;
+      }
+      const wait = slow ? 3_500 : 0;
+      slow = false;
+      setTimeout(() => {
+        res.writeHead(202);
+        res.end();
+      }, wait);
+    };
+    sb.tenant.updateUser(BOB, { jobTitle: 'Slow answer' });
+    await sb.tenant.subscriptions.settled();
+    const d = sb.tenant.subscriptions.deliveryLog().find((x) => x.kind === 'change');
+    assert.ok(d);
+    assert.equal(d.state, 'delivered');
+    assert.equal(d.attempts.length, 2, 'the slow first attempt failed and was retried');
+    assert.match(d.attempts[0]?.error ?? '', /abort|timeout/i);
+  });
+
+  it('a /users subscription gets only reauthorizationRequired lifecycle events; sequenceNumber may be absent', async () => {
+    const r = await subscribe();
+    const id = String(r.json.id);
+    for (const event of ['subscriptionRemoved', 'missed']) {
+      const refused = await graph(sb, `/_sandbox/subscriptions/${id}/lifecycle`, {
+        method: 'POST',
+        body: { lifecycleEvent: event },
+      });
+      assert.equal(refused.status, 400, event);
+    }
+    sb.tenant.updateUser(BOB, { jobTitle: 'One' });
+    sb.tenant.updateUser(BOB, { jobTitle: 'Two' });
+    await sb.tenant.subscriptions.settled();
+    const data = sb.tenant.subscriptions
+      .deliveryLog()
+      .filter((x) => x.kind === 'change')
+      .map(
+        (x) => (x.payload as { value: { resourceData: Record<string, unknown> }[] }).value[0]?.resourceData,
+      );
+    assert.equal(data.length, 2);
+    assert.ok(
+      data.some((d) => d && !('sequenceNumber' in d)),
+      'one notification without sequenceNumber',
+    );
+  });
 });

@@ -87,6 +87,8 @@ const EXPECTED: Expected[] = [
   admin('bridges', ['GET'], 'bridges'),
   admin('bridgeNumbers', ['POST', 'DELETE'], 'bridges/{bridgeId}/numbers/{number}'),
   admin('teamsUpgrade', ['PUT'], 'users/{identity}/teams-upgrade'),
+  // Read-only readiness checks against the configured Graph, each failure with its fix.
+  admin('preflight', ['GET'], 'preflight'),
   // The OpenAPI document of the API (anonymous: it describes the open-source API, no tenant data).
   {
     name: 'openApi',
