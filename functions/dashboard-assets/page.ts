@@ -78,6 +78,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       </select>
       <button type="submit">Apply</button>
     </form>
+    <div class="table-wrap" role="region" aria-labelledby="users-caption" tabindex="0">
     <table id="users">
       <caption id="users-caption">Users and their migration status</caption>
       <thead><tr>
@@ -96,6 +97,7 @@ export const DASHBOARD_HTML = `<!doctype html>
       </tr></thead>
       <tbody></tbody>
     </table>
+    </div>
     <nav class="pager" aria-label="Pages of users">
       <button type="button" id="prev-page">Previous page</button>
       <span id="page-info" aria-live="polite"></span>
@@ -158,6 +160,7 @@ form button { margin-left: .6rem; }
 .summary button { min-width: 9rem; text-align: left; padding: .5rem .8rem; }
 .summary .count { display: block; font-size: 1.6rem; font-weight: 700; }
 table { border-collapse: collapse; width: 100%; margin: .6rem 0; }
+.table-wrap { overflow-x: auto; }
 caption { text-align: left; color: var(--muted); padding: .2rem 0; }
 th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 th button { border: 0; padding: 0; font-weight: 700; }
