@@ -1,8 +1,9 @@
 /**
  * The dashboard's page and style sheet, served as they are (GET /api/dashboard, /api/dashboard/app.css). Static:
  * no data, no secret and no script is ever written into them; the script (app.js, from client.ts) fills the page
- * through the API with DOM text nodes only. Relative URLs: the page lives at /api/dashboard.
+ * through the API with DOM text nodes only.
  */
+import { ROUTE_PREFIX } from '../openapi-document';
 
 const STATES = ['Pending', 'InProgress', 'Succeeded', 'Failed'] as const;
 const TYPES = ['SfbToTeams', 'TeamsToTeams', 'AllToTeams', 'ToSameType', 'SfbToSfb'] as const;
@@ -17,8 +18,8 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Meeting Migration Service</title>
-<link rel="stylesheet" href="dashboard/app.css">
-<script src="dashboard/app.js" defer></script>
+<link rel="stylesheet" href="/${ROUTE_PREFIX}/dashboard/app.css">
+<script src="/${ROUTE_PREFIX}/dashboard/app.js" defer></script>
 </head>
 <body>
 <a class="skip" href="#users-heading">Skip to the users</a>
