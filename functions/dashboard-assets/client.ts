@@ -693,9 +693,9 @@ async function route(): Promise<void> {
       byId('user-heading').textContent = id;
       byId('user-preview-result').replaceChildren();
       byId('user-action-result').textContent = '';
+      byId('user-heading').focus();
     }
     await run(() => loadUser(id, changed));
-    if (changed) byId('user-heading').focus();
   } else {
     const wasUser = currentUser !== null;
     currentUser = null;

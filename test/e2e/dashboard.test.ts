@@ -347,6 +347,11 @@ describe('dashboard in a headless browser (GET /api/dashboard)', () => {
     const all = await api<Status[]>('migrations');
     const user = all.find((s) => s.state === 'Succeeded' && s.totalMeeting > 0);
     assert.ok(user);
+    await page.goto(`${local.apiUrl}/api/dashboard`);
+    await waitForUpns(
+      all.map((s) => s.userPrincipalName),
+      'the list',
+    );
     // Slow Graph down so that the run is seen running.
     await sandbox('PUT', 'throttling', { latencyMs: 400 });
     try {
@@ -363,7 +368,16 @@ describe('dashboard in a headless browser (GET /api/dashboard)', () => {
         const state = (await tableRows()).find((r) => r[0] === user.userPrincipalName)?.[1] ?? '';
         if (seen.at(-1) !== state) seen.push(state);
         if (state === 'Succeeded' && seen.length > 1) break;
-        assert.ok(Date.now() < deadline, `the row never came back to Succeeded: saw ${seen.join(' → ')}`);
+        if (Date.now() > deadline) {
+          const shown = await page.evaluate(() => ({
+            error: document.getElementById('error')?.textContent,
+            result: document.getElementById('start-result')?.textContent,
+            refresh: document.getElementById('refresh-status')?.textContent,
+          }));
+          assert.fail(
+            `the row never came back to Succeeded: saw ${seen.join(' → ')}; ${JSON.stringify(shown)}`,
+          );
+        }
         await sleep(100);
       }
       const after = await api<Status>(`migrations/${encodeURIComponent(user.userId)}`);

@@ -19,6 +19,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -141,11 +142,13 @@ export function systemLibraries(browser: Browser, chromium: ChromiumInstall = ch
   const pid = browser.process()?.pid;
   if (pid === undefined) throw new Error('the browser has no process');
   const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  // The maps name real paths; the install folder may be reached through a symbolic link.
+  const own = realpathSync(chromium.dir);
   const libs = new Set<string>();
   for (const line of maps.split('\n')) {
     const path = line.split(/\s+/)[5];
     if (path === undefined || !path.startsWith('/') || !/\.so(\.|$)/.test(path)) continue;
-    if (path.startsWith(chromium.dir)) continue;
+    if (path.startsWith(`${own}/`)) continue;
     libs.add(path.slice(path.lastIndexOf('/') + 1));
   }
   return [...libs].sort();
