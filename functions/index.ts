@@ -17,3 +17,4 @@ import './bridges';
 import './teams-upgrade';
 import './preflight';
 import './openapi';
+import './dashboard';

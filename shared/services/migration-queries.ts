@@ -2,7 +2,7 @@
  * Read side of the admin API: migration status (`Get-CsMeetingMigrationStatus`) and per-meeting results.
  *
  *   listMigrations(ports, query)        GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=
- *                                                        &pageSize=&continuationToken=
+ *                                                        &pageSize=&continuationToken=&search=&orderBy=
  *   getMigrationStatus(ports, id)       GET /api/migrations/{identity}
  *   listMeetingResults(ports, id, q)    GET /api/migrations/{identity}/meetings?pageSize=&continuationToken=&correlationId=
  *
@@ -28,6 +28,11 @@
  *   A token this API did not hand out → 400 naming `continuationToken`. `summaryOnly` always counts every
  *   matching record, so paging it makes no sense: `summaryOnly` together with `pageSize` or
  *   `continuationToken` → 400.
+ * - `search` (a case-insensitive part of the userPrincipalName or userId) and `orderBy` (`field` or
+ *   `field asc|desc`, STATUS_ORDER_FIELDS; states sort in lifecycle order; ties by userPrincipalName, then
+ *   userId): the dashboard's list. They read every record the other filters select (state and migrationType go
+ *   to the store), so a sorted page costs one scan; its pages are of the sorted result and carry `totalCount`,
+ *   and their token holds the position (a storage-order token with them, or theirs without them → 400).
  *
  * Records answer as stored (shared/domain/status.ts: JSON-safe, ISO dates, the contract's field names).
  */
@@ -115,16 +120,24 @@ const pageSizeParam = z
     z.number().int().min(1, { error: 'must be at least 1' }).max(1000, { error: 'must be at most 1000' }),
   );
 
-/** Our status-list continuation token: the table's own token, wrapped (base64url JSON, so URL-safe). */
-const statusTokenSchema = z.strictObject({ s: z.string().min(1).max(4000) });
+/**
+ * Our status-list continuation tokens (base64url JSON, so URL-safe): the table's own token (`s`) for pages in
+ * storage order, or the position in the sorted result (`o`) for pages of a sorted or searched list.
+ */
+const statusTokenSchema = z.union([
+  z.strictObject({ s: z.string().min(1).max(4000) }),
+  z.strictObject({ o: z.number().int().min(0).max(10_000_000) }),
+]);
+export type StatusListToken = { kind: 'table'; token: string } | { kind: 'offset'; offset: number };
 
 const statusContinuationTokenParam = z
   .string()
   .max(8000)
-  .transform((v, ctx): string => {
+  .transform((v, ctx): StatusListToken => {
     try {
       const r = statusTokenSchema.safeParse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
-      if (r.success) return r.data.s;
+      if (r.success)
+        return 's' in r.data ? { kind: 'table', token: r.data.s } : { kind: 'offset', offset: r.data.o };
     } catch {
       /* reported below */
     }
@@ -132,9 +145,39 @@ const statusContinuationTokenParam = z
     return z.NEVER;
   });
 
-function encodeStatusToken(tableToken: string): string {
-  return Buffer.from(JSON.stringify({ s: tableToken }), 'utf8').toString('base64url');
+function encodeStatusToken(token: { s: string } | { o: number }): string {
+  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
 }
+
+/** The fields a status list can be sorted by. */
+export const STATUS_ORDER_FIELDS = [
+  'userPrincipalName',
+  'state',
+  'migrationType',
+  'trigger',
+  'totalMeeting',
+  'succeededMeeting',
+  'failedMeeting',
+  'skippedMeeting',
+  'retryCount',
+  'createDate',
+  'modifiedDate',
+] as const;
+export type StatusOrderField = (typeof STATUS_ORDER_FIELDS)[number];
+
+/** `field` or `field asc|desc` (OData's $orderby form), the field name case-insensitive. */
+const orderByParam = z.string().transform((v, ctx): { field: StatusOrderField; descending: boolean } => {
+  const m = /^\s*([A-Za-z]+)(?:\s+(asc|desc))?\s*$/i.exec(v);
+  const field = STATUS_ORDER_FIELDS.find((f) => f.toLowerCase() === m?.[1]?.toLowerCase());
+  if (m === null || field === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a field, optionally followed by asc or desc (${STATUS_ORDER_FIELDS.join(', ')}), got "${v}"`,
+    });
+    return z.NEVER;
+  }
+  return { field, descending: m[2]?.toLowerCase() === 'desc' };
+});
 
 const oneOf = (values: readonly string[]) => `One of ${values.join(', ')} (case-insensitive).`;
 
@@ -173,14 +216,30 @@ export const migrationListQuerySchema = z
         'Answer one page `{ value, continuationToken? }` of at most this many records (1–1000) instead of ' +
         'the plain array.',
     }),
-    /** Decoded: the table's token. */
+    search: z
+      .string()
+      .trim()
+      .min(1, { error: 'must not be empty' })
+      .max(256)
+      .optional()
+      .meta({
+        description:
+          'Only records whose userPrincipalName or userId contains this text (case-insensitive). With ' +
+          '`search` or `orderBy`, pages are of the sorted result and carry `totalCount`.',
+      }),
+    orderBy: orderByParam.optional().meta({
+      description:
+        `Sort by a field, ascending unless followed by \`desc\` (\`modifiedDate desc\`): ` +
+        `${STATUS_ORDER_FIELDS.join(', ')}. Default: userPrincipalName. Ties: userPrincipalName, then userId.`,
+    }),
+    /** Decoded. */
     continuationToken: statusContinuationTokenParam.optional().meta({
       description: 'The `continuationToken` of the previous page, unchanged (with the same filters).',
     }),
   })
   .superRefine((q, ctx) => {
     if (q.summaryOnly === true) {
-      for (const p of ['pageSize', 'continuationToken'] as const) {
+      for (const p of ['pageSize', 'continuationToken', 'orderBy'] as const) {
         if (q[p] !== undefined) {
           ctx.addIssue({
             code: 'custom',
@@ -189,6 +248,16 @@ export const migrationListQuerySchema = z
           });
         }
       }
+    }
+    const sorted = q.orderBy !== undefined || q.search !== undefined;
+    if (q.continuationToken !== undefined && (q.continuationToken.kind === 'offset') !== sorted) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['continuationToken'],
+        message: sorted
+          ? 'belongs to a list without search or orderBy; start again without a token'
+          : 'belongs to a list with search or orderBy; pass the same search and orderBy',
+      });
     }
     if (q.startTime !== undefined && q.endTime !== undefined && q.startTime > q.endTime) {
       ctx.addIssue({
@@ -299,6 +368,12 @@ export const migrationsPageSchema = z.object({
     .string()
     .optional()
     .meta({ description: 'Present when there may be more: pass it back unchanged for the next page.' }),
+  /** Sorted or searched lists: how many records match in all. */
+  totalCount: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: 'With search or orderBy: how many records match in all (for page counts).' }),
 });
 export type MigrationsPage = z.output<typeof migrationsPageSchema>;
 
@@ -334,18 +409,53 @@ export async function listMigrations(
         : undefined;
     options.userIds = [known ?? (await resolveUser(ports, query.userId)).userId];
   }
-  if (query.summaryOnly !== true && isPagedQuery(query)) return listMigrationsPage(ports, query, options);
+  const sorted = query.orderBy !== undefined || query.search !== undefined;
+  if (query.summaryOnly !== true && isPagedQuery(query) && !sorted) {
+    return listMigrationsPage(ports, query, options);
+  }
+  const needle = query.search?.toLowerCase();
   const records: MigrationStatus[] = [];
   for await (const s of ports.statuses.all(options)) {
-    if (inTimeRange(s, query)) records.push(s);
+    if (!inTimeRange(s, query)) continue;
+    if (
+      needle !== undefined &&
+      !s.userPrincipalName.toLowerCase().includes(needle) &&
+      !s.userId.toLowerCase().includes(needle)
+    ) {
+      continue;
+    }
+    records.push(s);
   }
   if (query.summaryOnly === true) return summarizeStates(records);
-  records.sort((a, b) =>
-    a.userPrincipalName === b.userPrincipalName
-      ? a.userId.localeCompare(b.userId)
-      : a.userPrincipalName.localeCompare(b.userPrincipalName),
-  );
-  return records;
+  records.sort(compareStatuses(query.orderBy ?? { field: 'userPrincipalName', descending: false }));
+  if (!isPagedQuery(query)) return records;
+  // One page of the sorted result: the token holds the position of the next page.
+  const offset = query.continuationToken?.kind === 'offset' ? query.continuationToken.offset : 0;
+  const size = query.pageSize ?? DEFAULT_SORTED_PAGE_SIZE;
+  const page: MigrationsPage = { value: records.slice(offset, offset + size), totalCount: records.length };
+  if (offset + size < records.length) page.continuationToken = encodeStatusToken({ o: offset + size });
+  return page;
+}
+
+/** Page size of a sorted or searched list when only a token is given. */
+export const DEFAULT_SORTED_PAGE_SIZE = 100;
+
+/** Orders by `field` (states in their lifecycle order), then userPrincipalName, then userId. */
+export function compareStatuses(order: {
+  field: StatusOrderField;
+  descending: boolean;
+}): (a: MigrationStatus, b: MigrationStatus) => number {
+  const key = (s: MigrationStatus): string | number =>
+    order.field === 'state' ? MIGRATION_STATES.indexOf(s.state) : s[order.field];
+  return (a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    let c = typeof ka === 'number' && typeof kb === 'number' ? ka - kb : String(ka).localeCompare(String(kb));
+    if (order.descending) c = -c;
+    if (c === 0) c = a.userPrincipalName.localeCompare(b.userPrincipalName);
+    if (c === 0) c = a.userId.localeCompare(b.userId);
+    return c;
+  };
 }
 
 async function listMigrationsPage(
@@ -358,7 +468,9 @@ async function listMigrationsPage(
     page = await ports.statuses.list({
       ...options,
       ...(query.pageSize !== undefined ? { pageSize: query.pageSize } : {}),
-      ...(query.continuationToken !== undefined ? { continuationToken: query.continuationToken } : {}),
+      ...(query.continuationToken?.kind === 'table'
+        ? { continuationToken: query.continuationToken.token }
+        : {}),
     });
   } catch (e) {
     // Our wrapper was intact but the table's token inside it was not (forged or damaged): the SDK cannot
@@ -370,7 +482,7 @@ async function listMigrationsPage(
   }
   const result: MigrationsPage = { value: page.items.filter((s) => inTimeRange(s, query)) };
   if (page.continuationToken !== undefined) {
-    result.continuationToken = encodeStatusToken(page.continuationToken);
+    result.continuationToken = encodeStatusToken({ s: page.continuationToken });
   }
   return result;
 }

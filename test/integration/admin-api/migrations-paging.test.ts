@@ -100,4 +100,53 @@ describe('GET /api/migrations paging (Azurite)', () => {
     assert.ok(Array.isArray(res.jsonBody));
     assert.equal((res.jsonBody as MigrationStatus[]).length, RECORDS);
   });
+
+  it('search and orderBy: pages of the sorted result with totalCount, each record once, in order', async () => {
+    // u1, u10..u19: the 11 records whose UPN contains "u1" (case-insensitive), by UPN descending.
+    const { pages, records } = await follow('pageSize=4&search=U1&orderBy=userPrincipalName%20desc');
+    const expected = Array.from({ length: RECORDS }, (_, i) => `u${i}@contoso.com`)
+      .filter((u) => u.includes('u1'))
+      .sort((a, b) => b.localeCompare(a));
+    assert.deepEqual(
+      records.map((s) => s.userPrincipalName),
+      expected,
+    );
+    assert.equal(pages, Math.ceil(expected.length / 4));
+    const first = await migrations(request('GET', '/api/migrations?pageSize=4&search=u1'), context());
+    assert.equal((first.jsonBody as { totalCount: number }).totalCount, expected.length);
+  });
+
+  it('orderBy state puts states in their lifecycle order, ties by UPN; unpaged it is the plain array', async () => {
+    const res = await migrations(request('GET', '/api/migrations?orderBy=STATE'), context());
+    assert.equal(res.status, 200, JSON.stringify(res.jsonBody));
+    const list = res.jsonBody as MigrationStatus[];
+    assert.ok(Array.isArray(list));
+    assert.equal(list.length, RECORDS);
+    const order = ['Pending', 'InProgress', 'Succeeded', 'Failed'];
+    for (let i = 1; i < list.length; i++) {
+      const a = list[i - 1];
+      const b = list[i];
+      assert.ok(a && b);
+      const c = order.indexOf(a.state) - order.indexOf(b.state);
+      assert.ok(c < 0 || (c === 0 && a.userPrincipalName.localeCompare(b.userPrincipalName) < 0), `${i}`);
+    }
+  });
+
+  it('refuses an unknown sort field, a token of the other kind, and orderBy with summaryOnly (400 naming it)', async () => {
+    const offsetToken = Buffer.from(JSON.stringify({ o: 4 })).toString('base64url');
+    const tableToken = Buffer.from(JSON.stringify({ s: 'x' })).toString('base64url');
+    for (const [query, parameter] of [
+      ['orderBy=colour', 'orderBy'],
+      ['orderBy=state%20sideways', 'orderBy'],
+      [`pageSize=2&continuationToken=${offsetToken}`, 'continuationToken'],
+      [`pageSize=2&orderBy=state&continuationToken=${tableToken}`, 'continuationToken'],
+      ['summaryOnly&orderBy=state', 'orderBy'],
+      ['search=', 'search'],
+    ] as const) {
+      const res = await migrations(request('GET', `/api/migrations?${query}`), context());
+      assert.equal(res.status, 400, `${query}: ${JSON.stringify(res.jsonBody)}`);
+      const { error } = res.jsonBody as { error: { code: string; message: string } };
+      assert.match(error.message, new RegExp(`^Parameter "${parameter}": `), query);
+    }
+  });
 });

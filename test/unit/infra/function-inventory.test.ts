@@ -98,6 +98,22 @@ const EXPECTED: Expected[] = [
     route: 'openapi.json',
     authLevel: 'anonymous',
   },
+  // The dashboard: a static page, its script and style sheet (anonymous: a browser cannot send the key for a
+  // page it opens; the script calls the admin API with the key the admin enters).
+  ...(
+    [
+      ['dashboard', 'dashboard'],
+      ['dashboardScript', 'dashboard/app.js'],
+      ['dashboardStyle', 'dashboard/app.css'],
+    ] as const
+  ).map(([name, route]): Expected => ({
+    name,
+    required: true,
+    triggerType: 'httpTrigger',
+    methods: ['GET'],
+    route,
+    authLevel: 'anonymous',
+  })),
   // One user's migration; the session (= user id) serialises migrations per user.
   {
     name: 'migrateUser',
@@ -130,10 +146,18 @@ const EXPECTED: Expected[] = [
 ];
 
 /**
- * The only routes that may be anonymous: the health probe, Graph's webhook endpoints and the API's description
- * (neither holds tenant data).
+ * The only routes that may be anonymous: the health probe, Graph's webhook endpoints, the API's description and
+ * the dashboard's static page, script and style sheet (none holds tenant data).
  */
-const ANONYMOUS_ROUTES = new Set(['health', 'notifications', 'notifications/lifecycle', 'openapi.json']);
+const ANONYMOUS_ROUTES = new Set([
+  'health',
+  'notifications',
+  'notifications/lifecycle',
+  'openapi.json',
+  'dashboard',
+  'dashboard/app.js',
+  'dashboard/app.css',
+]);
 
 let registrations: RegisteredFunction[];
 let inventory: FunctionInventoryEntry[];

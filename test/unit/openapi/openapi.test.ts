@@ -172,6 +172,8 @@ describe('OpenAPI document (GET /api/openapi.json)', () => {
       'startTime',
       'endTime',
       'pageSize',
+      'search',
+      'orderBy',
       'continuationToken',
     ]);
     const start = doc.paths['/api/migrations']?.post as Json;
