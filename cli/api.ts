@@ -53,6 +53,7 @@ export const meetingResultSchema = z.looseObject({
   eventType: z.string().optional(),
   subject: z.string(),
   start: z.string(),
+  nextOccurrence: z.string().optional(),
   blockKind: z.string(),
   outcome: z.string(),
   reason: z.string().optional(),
@@ -126,6 +127,41 @@ export const bridgeSchema = z.looseObject({
   ),
 });
 export type Bridge = z.output<typeof bridgeSchema>;
+
+/** One meeting of a preview (POST /api/migrations/preview). */
+export const previewMeetingSchema = z.looseObject({
+  eventId: z.string(),
+  seriesMasterId: z.string().nullable().optional(),
+  eventType: z.string(),
+  subject: z.string(),
+  start: z.string(),
+  nextOccurrence: z.string().nullable().optional(),
+  decision: z.string(),
+  reason: z.string().optional(),
+  error: z.string().optional(),
+  blockKind: z.string(),
+  contentType: z.enum(['html', 'text']).optional(),
+  blockBefore: z.string().optional(),
+  blockAfter: z.string().optional(),
+});
+export type PreviewMeeting = z.output<typeof previewMeetingSchema>;
+
+export const previewSchema = z.looseObject({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  migrationType: z.string(),
+  asOf: z.string(),
+  counts: z.looseObject({
+    totalMeeting: count,
+    updateMeeting: count,
+    skippedMeeting: count,
+    failedMeeting: count,
+    skipReasons: z.record(z.string(), count),
+  }),
+  meetings: z.array(previewMeetingSchema),
+  continuationToken: z.string().optional(),
+});
+export type Preview = z.output<typeof previewSchema>;
 
 /**
  * One page of GET /api/migrations?pageSize=: `{ value, continuationToken? }`. A plain array (the unpaged answer,
@@ -423,6 +459,38 @@ export class MmsApi {
   }): Promise<Raw<StatusRecord> & { outcome: string }> {
     const r = await this.request('POST', 'migrations', statusRecordSchema, body);
     return { ...r, outcome: r.headers.get('x-mms-request-outcome') ?? 'queued' };
+  }
+
+  /** POST /api/migrations/preview — every page of the dry run, merged (`json` is the list of pages). */
+  async preview(body: {
+    identity: string;
+    sourceMeetingType?: string;
+    targetMeetingType?: string;
+  }): Promise<Raw<Preview>> {
+    const first = await this.request('POST', 'migrations/preview', previewSchema, { ...body, pageSize: 500 });
+    const pages: unknown[] = [first.json];
+    const merged: Preview = { ...first.value, meetings: [...first.value.meetings] };
+    let token = first.value.continuationToken;
+    const seen = new Set<string>();
+    while (token !== undefined) {
+      if (seen.has(token)) {
+        throw new ResponseShapeError(
+          `${this.baseUrl}/api/migrations/preview`,
+          'a continuation token came back twice',
+        );
+      }
+      seen.add(token);
+      const next = await this.request('POST', 'migrations/preview', previewSchema, {
+        ...body,
+        pageSize: 500,
+        continuationToken: token,
+      });
+      pages.push(next.json);
+      merged.meetings.push(...next.value.meetings);
+      token = next.value.continuationToken;
+    }
+    delete merged.continuationToken;
+    return { value: merged, json: pages.length === 1 ? first.json : pages, headers: first.headers };
   }
 
   /** GET /api/migrations/{identity}. */

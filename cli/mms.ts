@@ -8,6 +8,9 @@
  *   start <identity> [--source All|SfB|Teams] [--target Current|Teams]
  *                                             Start-CsExMeetingMigration
  *   meetings <identity> [--correlation-id ID] the per-meeting results of the user's migration
+ *   preview <identity> [--source T] [--target T] [--meeting N|eventId]
+ *                                             dry run: what a migration would do with each meeting (nothing is
+ *                                             sent or written); --meeting shows that meeting's block diff
  *   watch [--interval 2]                      summary + users in progress, redrawn until nothing is Pending or
  *                                             InProgress (exit 0); Ctrl-C stops it
  *   settings [get|set] [--meeting-migration-enabled B] [--automatically-migrate-user-meetings B]
@@ -58,14 +61,20 @@ import {
   parseUpgradeMode,
   phoneNumberValue,
 } from './options';
+import { blockDiff, readableLines } from './block-diff';
 import { formatList } from './table';
 import {
   bridgesTable,
   dialInList,
+  eventTypeLabel,
   formatDate,
+  formatMinute,
   meetingsTable,
+  meetingWhen,
   outcomeCounts,
   outcomeLine,
+  previewSummary,
+  previewTable,
   statusTable,
   summaryTable,
   unregisterReport,
@@ -233,6 +242,61 @@ export function buildProgram(io: CliIo): Command {
       if (p.meetings.length === 0) return line('No meeting results recorded for this migration.');
       line(meetingsTable(p.meetings, io.columns));
     });
+
+  program
+    .command('preview')
+    .description(
+      'Dry run: what a migration of the user would do with each meeting; nothing is sent or written',
+    )
+    .argument('<identity>', 'the user (a UPN or an object id)')
+    .option('--source <type>', 'which meetings: All, SfB or Teams (default All)', parseSourceMeetingType)
+    .option('--target <type>', 'into what: Current or Teams (default Current)', parseTargetMeetingType)
+    .option('--meeting <n|eventId>', 'show the block before and after for this meeting (its # or event id)')
+    .action(
+      async (identity: string, o: { source?: string; target?: string; meeting?: string }, cmd: Command) => {
+        const r = await api().preview({
+          identity,
+          ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
+          ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
+        });
+        const p = r.value;
+        if (o.meeting === undefined) {
+          if (globals().json) return json(r.json);
+          line(previewSummary(p));
+          if (p.meetings.length === 0) return line('No future meetings organized by this user.');
+          line(previewTable(p.meetings, io.columns));
+          const example = p.meetings.findIndex((m) => m.decision === 'update');
+          if (example >= 0) {
+            line();
+            line(`The block of one meeting, before and after: add --meeting ${example + 1}`);
+          }
+          return;
+        }
+        const n = /^\d{1,6}$/.test(o.meeting) ? Number(o.meeting) : NaN;
+        const m = Number.isInteger(n) ? p.meetings[n - 1] : p.meetings.find((x) => x.eventId === o.meeting);
+        if (m === undefined) {
+          cmd.error(
+            `error: --meeting ${o.meeting}: no such meeting; give a # from 1 to ${p.meetings.length} or an event id`,
+          );
+          return;
+        }
+        if (globals().json) return json(m);
+        line(
+          `${m.subject} (${eventTypeLabel(m.eventType)}, ${formatMinute(meetingWhen(m))} UTC): ${m.decision}` +
+            (m.reason !== undefined ? ` (${m.reason})` : '') +
+            '.',
+        );
+        if (m.error !== undefined) line(m.error);
+        if (m.blockBefore === undefined) return line('The body holds no online-meeting block.');
+        if (m.blockAfter === undefined) {
+          line('The block stays as it is:');
+          for (const l of readableLines(m.blockBefore, m.contentType ?? 'html')) line(`  ${l}`);
+          return;
+        }
+        line('The block, as attendees read it (- now, + after the migration):');
+        for (const l of blockDiff(m.blockBefore, m.blockAfter, m.contentType ?? 'html')) line(l);
+      },
+    );
 
   program
     .command('watch')

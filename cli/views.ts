@@ -15,6 +15,8 @@ import type {
   DialInView,
   MeetingResult,
   MigrationOutcome,
+  Preview,
+  PreviewMeeting,
   StatusRecord,
   SummaryRow,
   UnregisterNumberResponse,
@@ -86,8 +88,29 @@ export function meetingReason(m: MeetingResult): string {
   return '';
 }
 
+/** Graph's event types as a short word. */
+const EVENT_TYPE_LABELS: Record<string, string> = {
+  singleInstance: 'single',
+  seriesMaster: 'series',
+  exception: 'exception',
+  occurrence: 'occurrence',
+};
+
+export function eventTypeLabel(type: string | undefined): string {
+  return type === undefined ? '' : (EVENT_TYPE_LABELS[type] ?? type);
+}
+
+/**
+ * When a meeting takes place next: a series by its next occurrence (its own start is the first occurrence, maybe
+ * long past: a series master dated last month would look like a past meeting being changed), else its start.
+ */
+export function meetingWhen(m: { start: string; nextOccurrence?: string | null | undefined }): string {
+  return m.nextOccurrence ? m.nextOccurrence : m.start;
+}
+
 const MEETING_COLUMNS: readonly Column<MeetingResult>[] = [
-  { header: 'Start', value: (m) => formatMinute(m.start) },
+  { header: 'Start', value: (m) => formatMinute(meetingWhen(m)) },
+  { header: 'Type', value: (m) => eventTypeLabel(m.eventType) },
   { header: 'Subject', value: (m) => m.subject, maxWidth: 40, shrink: true, minWidth: 16 },
   { header: 'Kind', value: (m) => m.blockKind, dropPriority: 1 },
   { header: 'Outcome', value: (m) => m.outcome },
@@ -97,7 +120,7 @@ const MEETING_COLUMNS: readonly Column<MeetingResult>[] = [
 /** The per-meeting results, by start time (then subject). */
 export function meetingsTable(meetings: readonly MeetingResult[], width?: number): string {
   const sorted = [...meetings].sort(
-    (a, b) => a.start.localeCompare(b.start) || a.subject.localeCompare(b.subject),
+    (a, b) => meetingWhen(a).localeCompare(meetingWhen(b)) || a.subject.localeCompare(b.subject),
   );
   return formatTable(MEETING_COLUMNS, sorted, width !== undefined ? { maxWidth: width } : {});
 }
@@ -248,4 +271,46 @@ export function unregisterReport(r: UnregisterNumberResponse): string {
     );
   }
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Preview
+
+const PREVIEW_COLUMNS: readonly Column<PreviewMeeting & { n: number }>[] = [
+  { header: '#', value: (m) => m.n, align: right },
+  { header: 'Start', value: (m) => formatMinute(meetingWhen(m)) },
+  { header: 'Type', value: (m) => eventTypeLabel(m.eventType) },
+  { header: 'Subject', value: (m) => m.subject, maxWidth: 40, shrink: true, minWidth: 16 },
+  { header: 'Kind', value: (m) => m.blockKind, dropPriority: 1 },
+  { header: 'Decision', value: (m) => m.decision },
+  {
+    header: 'Reason',
+    value: (m) => (m.error !== undefined ? `${m.reason ?? ''}: ${m.error}` : (m.reason ?? '')),
+    flex: true,
+    minWidth: 20,
+  },
+];
+
+/** The preview's meetings in the order the API listed them, numbered from 1 (`--meeting <n>` picks one). */
+export function previewTable(meetings: readonly PreviewMeeting[], width?: number): string {
+  const rows = meetings.map((m, i) => ({ ...m, n: i + 1 }));
+  return formatTable(PREVIEW_COLUMNS, rows, width !== undefined ? { maxWidth: width } : {});
+}
+
+/** "ada@contoso.com (ToSameType): 12 meetings: 5 would be updated, 6 skipped (4 past, 2 upToDate), 1 would fail." */
+export function previewSummary(p: Preview): string {
+  const c = p.counts;
+  const reasons = Object.entries(c.skipReasons)
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
+  const parts = [
+    `${c.updateMeeting} would be updated (attendees get an update)`,
+    `${c.skippedMeeting} skipped${reasons ? ` (${reasons})` : ''}`,
+  ];
+  if (c.failedMeeting > 0) parts.push(`${c.failedMeeting} would fail`);
+  return (
+    `Preview of ${p.userPrincipalName} (${p.migrationType}) as of ${formatDate(p.asOf)}: ` +
+    `${c.totalMeeting} meeting${c.totalMeeting === 1 ? '' : 's'}: ${parts.join(', ')}. Nothing was changed.`
+  );
 }

@@ -30,7 +30,13 @@ const eventPage = z.object({
   '@odata.nextLink': z.string().min(1).optional(),
 });
 const probePage = z.object({
-  value: z.array(z.object({ id: z.string().min(1), isCancelled: z.boolean().nullable().optional() })),
+  value: z.array(
+    z.object({
+      id: z.string().min(1),
+      isCancelled: z.boolean().nullable().optional(),
+      start: z.object({ dateTime: z.string().min(1) }).nullable().optional(),
+    }),
+  ),
 });
 
 /**
@@ -132,8 +138,13 @@ export class GraphCalendarGateway implements CalendarGateway {
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
       // Probes run concurrently; the mailbox limiter keeps them within 4 in flight.
-      const alive = await Promise.all(candidates.map((m) => this.hasOccurrence(userId, m.id, now, horizon)));
-      const masters = candidates.filter((_, i) => alive[i]);
+      const next = await Promise.all(candidates.map((m) => this.nextOccurrence(userId, m.id, now, horizon)));
+      const masters = candidates.filter((m, i) => {
+        const at = next[i];
+        if (at === null || at === undefined) return false;
+        if (at !== '') m.nextOccurrence = at;
+        return true;
+      });
       const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
       if (kept.length > 0) yield kept;
       for (const master of masters) {
@@ -142,22 +153,34 @@ export class GraphCalendarGateway implements CalendarGateway {
     }
   }
 
-  /** Whether the series has at least one (not cancelled) occurrence in [now, horizon). */
-  private async hasOccurrence(userId: string, masterId: string, now: Date, horizon: Date): Promise<boolean> {
+  /**
+   * The start (ISO-8601 UTC) of the series' first occurrence in [now, horizon) that is not cancelled; '' when
+   * one exists but its start is unreadable; null when there is none.
+   */
+  private async nextOccurrence(
+    userId: string,
+    masterId: string,
+    now: Date,
+    horizon: Date,
+  ): Promise<string | null> {
     const operation = `probe occurrences of ${masterId}`;
     const res = await this.graph.send({
       method: 'GET',
       path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
         startDateTime: windowDateTime(now),
         endDateTime: windowDateTime(horizon),
-        $select: 'id,isCancelled',
+        $select: 'id,isCancelled,start',
         $top: 10,
       }),
       mailbox: userId,
       headers: { Prefer: CALENDAR_PREFER },
       operation,
     });
-    return parseGraph(probePage, res.body, operation).value.some((o) => o.isCancelled !== true);
+    const live = parseGraph(probePage, res.body, operation).value.filter((o) => o.isCancelled !== true);
+    if (live.length === 0) return null;
+    // Earliest of the page (the order Graph lists instances in is not documented).
+    const starts = live.map((o) => graphUtcToEpoch(o.start?.dateTime ?? '')).filter((t) => !Number.isNaN(t));
+    return starts.length === 0 ? '' : new Date(Math.min(...starts)).toISOString();
   }
 
   private async *exceptionsOf(

@@ -128,6 +128,11 @@ export interface MeetingEvent extends MG.Event {
   changeKey: string | null;
   /** Value of MARKER_PROPERTY_ID on this event, null when never written. */
   marker: string | null;
+  /**
+   * Series master from listOrganizedFutureMeetings: the start (ISO-8601 UTC) of its next occurrence that is not
+   * cancelled (its own `start` is the first occurrence, possibly long past). Absent otherwise.
+   */
+  nextOccurrence?: string;
 }
 
 export interface ListMeetingsOptions {

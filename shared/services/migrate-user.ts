@@ -30,14 +30,9 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config';
-import { classifyMeeting, type SkipReason } from '../domain/eligibility';
+import type { SkipReason } from '../domain/eligibility';
 import type { RunCounts, UserErrorCode } from '../domain/last-message';
-import {
-  findOnlineMeetingBlock,
-  MeetingBlockRenderError,
-  replaceOnlineMeetingBlock,
-  type OnlineMeetingBlock,
-} from '../domain/meeting-block';
+import { MeetingBlockRenderError, replaceOnlineMeetingBlock } from '../domain/meeting-block';
 import {
   finishMigration,
   isStalled,
@@ -56,16 +51,9 @@ import type { CalendarGateway, DirectoryGateway, MeetingEvent } from '../graph/p
 import { bodyOf, validateReceived } from '../queue/messages';
 import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
-import type { Bridge } from '../storage/repositories/bridge-repository';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
-import type { UserProfile } from '../storage/repositories/profile-repository';
-import {
-  buildMeetingBlockInfo,
-  describeMeeting,
-  parseMeetingCredentials,
-  renderBlockFor,
-  utcDateTimeToEpoch,
-} from './meeting-refresh';
+import { utcDateTimeToEpoch } from './meeting-refresh';
+import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './meeting-plan';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 
@@ -196,29 +184,9 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A Graph failure that stops the whole run (rather than one meeting), or null. */
-function userErrorOf(e: unknown): Extract<RunResult, { kind: 'userError' }> | null {
-  if (!(e instanceof GraphRequestError)) return null;
-  if (e.forbidden) return { kind: 'userError', code: 'permissionDenied', detail: e.code };
-  if (e.throttled) {
-    return {
-      kind: 'userError',
-      code: 'throttled',
-      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    };
-  }
-  if (e.mailboxNotAvailable) return { kind: 'userError', code: 'mailboxNotFound' };
-  return null;
-}
-
-interface UserContext {
-  userId: string;
+interface UserContext extends UserPlanContext {
   run: RunKey;
   status: MigrationStatus;
-  profile: UserProfile | null;
-  bridge: Bridge | null;
-  locale: string;
-  now: Date;
 }
 
 export async function migrateUser(
@@ -332,33 +300,13 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
   const userId = status.userId;
   if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
 
-  let mailboxLanguage: string | null = null;
-  let preferredLanguage: string | null = null;
-  try {
-    const user = await deps.graph.directory.getUser(userId);
-    if (user === null) return userError('userNotFound');
-    preferredLanguage = user.preferredLanguage;
-    const mailbox = await deps.graph.directory.checkMailbox(userId);
-    if (mailbox.location === 'onPremises') return userError('mailboxOnPremises');
-    if (mailbox.location === 'notFound') return userError('mailboxNotFound');
-    mailboxLanguage = mailbox.language;
-  } catch (e) {
-    const stop = userErrorOf(e);
-    if (stop) return stop;
-    throw e;
-  }
-
-  const profile = await deps.repositories.profiles.get(userId);
-  const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
-  const ctx: UserContext = {
+  const prepared = await prepareUser(deps, {
     userId,
-    run,
-    status,
-    profile,
-    bridge,
-    locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
+    sourceMeetingType: status.sourceMeetingType,
     now: deps.clock(),
-  };
+  });
+  if (prepared.kind === 'userError') return prepared;
+  const ctx: UserContext = { ...prepared.context, run, status };
 
   const tally = new Tally();
   const limit = pLimit(deps.config.mailboxConcurrency);
@@ -374,7 +322,7 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
       await progress(deps, userId, run, discovered, tally.total);
     }
   } catch (e) {
-    const stop = userErrorOf(e);
+    const stop = userStopOf(e);
     if (stop) return stop;
     throw e;
   }
@@ -408,7 +356,7 @@ async function migrateMeeting(
 ): Promise<void> {
   const ledger = deps.repositories.ledger;
   const body = event.body;
-  const block: OnlineMeetingBlock | null = findOnlineMeetingBlock(body.content, body.contentType);
+  const { block, rendered, renderError, decision } = planMeeting(ctx, event);
   const startMs = utcDateTimeToEpoch(event.start.dateTime);
   const base = {
     userId: ctx.userId,
@@ -417,44 +365,13 @@ async function migrateMeeting(
     eventType: event.type,
     subject: event.subject.slice(0, 1000),
     start: Number.isNaN(startMs) ? event.start.dateTime : new Date(startMs).toISOString(),
+    ...(event.nextOccurrence !== undefined ? { nextOccurrence: event.nextOccurrence } : {}),
     blockKind: block?.kind ?? ('none' as const),
     correlationId: ctx.run.correlationId,
     retryCount: ctx.run.retryCount,
   };
   const write = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>) =>
     ledger.upsert({ ...base, ...entry, at: deps.clock().toISOString() });
-
-  // The block this migration would write, and its fingerprint.
-  let rendered: { block: string; fingerprint: string } | null = null;
-  let renderError: unknown = null;
-  if (block !== null) {
-    try {
-      const previous = {
-        ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
-        ...parseMeetingCredentials(body.content.slice(block.start, block.end), body.contentType),
-      };
-      const info = buildMeetingBlockInfo({
-        kind: block.kind,
-        joinUrl: block.joinUrl,
-        previous,
-        user: ctx.profile,
-        bridge: ctx.bridge,
-      });
-      rendered = renderBlockFor(info, body, ctx.locale);
-    } catch (e) {
-      if (!(e instanceof MeetingBlockRenderError)) throw e;
-      renderError = e;
-    }
-  }
-
-  const decision = classifyMeeting(
-    describeMeeting(event, block, {
-      currentFingerprint: rendered?.fingerprint ?? '',
-      dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
-      sourceMeetingType: ctx.status.sourceMeetingType,
-    }),
-    ctx.now,
-  );
 
   if (decision.action === 'skip') {
     if (decision.reason === 'upToDate' && rendered !== null) {

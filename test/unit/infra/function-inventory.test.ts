@@ -81,6 +81,7 @@ const EXPECTED: Expected[] = [
   admin('migrations', ['GET', 'POST'], 'migrations'),
   admin('migrationStatus', ['GET'], 'migrations/{identity}'),
   admin('migrationMeetings', ['GET'], 'migrations/{identity}/meetings'),
+  admin('migrationPreview', ['POST'], 'migrations/preview'),
   admin('settingsMigration', ['GET', 'PATCH'], 'settings/migration'),
   admin('settingsDialIn', ['GET', 'PATCH'], 'settings/dial-in'),
   admin('userDialIn', ['GET', 'PATCH'], 'users/{identity}/dial-in'),
