@@ -163,6 +163,36 @@ export const previewSchema = z.looseObject({
 });
 export type Preview = z.output<typeof previewSchema>;
 
+export const batchRejectionSchema = z.looseObject({
+  identity: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export const batchStartedSchema = z.looseObject({
+  batchId: z.string(),
+  accepted: count,
+  rejected: z.array(batchRejectionSchema),
+});
+export type BatchStarted = z.output<typeof batchStartedSchema>;
+
+export const batchProgressSchema = z.looseObject({
+  batchId: z.string(),
+  accepted: count,
+  released: count,
+  complete: z.boolean(),
+  progress: z.looseObject({
+    waiting: count,
+    rejected: count,
+    Pending: count,
+    InProgress: count,
+    Succeeded: count,
+    Failed: count,
+  }),
+  estimatedReleaseEnd: z.string().nullable().optional(),
+  rejected: z.array(batchRejectionSchema),
+});
+export type BatchProgress = z.output<typeof batchProgressSchema>;
+
 /**
  * One page of GET /api/migrations?pageSize=: `{ value, continuationToken? }`. A plain array (the unpaged answer,
  * from a service that does not page) is taken as the one and last page.
@@ -491,6 +521,22 @@ export class MmsApi {
     }
     delete merged.continuationToken;
     return { value: merged, json: pages.length === 1 ? first.json : pages, headers: first.headers };
+  }
+
+  /** POST /api/migrations/batch — a bulk start. */
+  startBatch(body: {
+    identities?: string[];
+    groupId?: string;
+    servicePlanId?: string;
+    sourceMeetingType?: string;
+    targetMeetingType?: string;
+  }): Promise<Raw<BatchStarted>> {
+    return this.request('POST', 'migrations/batch', batchStartedSchema, body);
+  }
+
+  /** GET /api/migrations/batches/{batchId}. */
+  getBatch(batchId: string): Promise<Raw<BatchProgress>> {
+    return this.request('GET', `migrations/batches/${encodeURIComponent(batchId)}`, batchProgressSchema);
   }
 
   /** GET /api/migrations/{identity}. */

@@ -7,6 +7,9 @@
  *                                             records 500 a page, following the API's continuation tokens
  *   start <identity> [--source All|SfB|Teams] [--target Current|Teams]
  *                                             Start-CsExMeetingMigration
+ *   start --file users.csv | --group <groupId> | --service-plan <id>
+ *                                             a bulk start (POST /api/migrations/batch); prints the batch id
+ *   batch <batchId> [--wait]                  the bulk start's progress by state
  *   meetings <identity> [--correlation-id ID] the per-meeting results of the user's migration
  *   preview <identity> [--source T] [--target T] [--meeting N|eventId]
  *                                             dry run: what a migration would do with each meeting (nothing is
@@ -33,6 +36,7 @@
  * Exit codes: 0 done; 1 the API refused (`error <code>: <message>`, the API's own error), nothing answered (with
  * a hint to run `npm start`), or a bad command line (commander names the option or argument).
  */
+import { readFile } from 'node:fs/promises';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import {
   ApiError,
@@ -50,6 +54,7 @@ import {
   parseInterval,
   parseLanguages,
   parseMigrationType,
+  parseObjectId,
   parseNumberType,
   parsePhoneNumber,
   parsePlace,
@@ -62,8 +67,11 @@ import {
   phoneNumberValue,
 } from './options';
 import { blockDiff, readableLines } from './block-diff';
+import { IdentitiesFileError, parseIdentitiesFile } from './identities-file';
 import { formatList } from './table';
 import {
+  batchLine,
+  batchTable,
   bridgesTable,
   dialInList,
   eventTypeLabel,
@@ -75,6 +83,7 @@ import {
   outcomeLine,
   previewSummary,
   previewTable,
+  rejectedTable,
   statusTable,
   summaryTable,
   unregisterReport,
@@ -93,6 +102,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   sleep: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Reads a file (--file); default node:fs. */
+  readFile?: (path: string) => Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -204,26 +215,111 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('start')
-    .description('Start-CsExMeetingMigration: migrate the meetings of one user now')
-    .argument('<identity>', 'the user (a UPN or an object id)')
+    .description(
+      'Start-CsExMeetingMigration: migrate the meetings of one user now, or of many (--file, --group, --service-plan)',
+    )
+    .argument('[identity]', 'the user (a UPN or an object id)')
     .option('--source <type>', 'which meetings: All, SfB or Teams (default All)', parseSourceMeetingType)
     .option('--target <type>', 'into what: Current or Teams (default Current)', parseTargetMeetingType)
-    .action(async (identity: string, o: { source?: string; target?: string }) => {
-      const r = await api().startMigration({
-        identity,
-        ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
-        ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
-      });
-      if (globals().json) return json(r.json);
-      const what: Record<string, string> = {
-        queued: 'Migration queued',
-        merged: 'Merged into the pending migration',
-        followUpRecorded: 'A migration is running; this one runs after it',
-      };
-      line(
-        `${what[r.outcome] ?? r.outcome} for ${r.value.userPrincipalName} (correlation id ${r.value.correlationId}).`,
-      );
-      line(statusTable([r.value], io.columns));
+    .option(
+      '--file <path>',
+      'a bulk start: the users listed in a CSV (UserPrincipalName column) or one per line',
+    )
+    .option(
+      '--group <groupId>',
+      'a bulk start: the members of a group (nested groups included)',
+      parseObjectId,
+    )
+    .option(
+      '--service-plan <servicePlanId>',
+      'a bulk start: every user holding the service plan',
+      parseObjectId,
+    )
+    .action(
+      async (
+        identity: string | undefined,
+        o: { source?: string; target?: string; file?: string; group?: string; servicePlan?: string },
+        cmd: Command,
+      ) => {
+        const types = {
+          ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
+          ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
+        };
+        const bulk = o.file !== undefined || o.group !== undefined || o.servicePlan !== undefined;
+        if (identity !== undefined && bulk) {
+          cmd.error(
+            'error: give one <identity>, or --file / --group / --service-plan for a bulk start, not both',
+          );
+        }
+        if (!bulk) {
+          if (identity === undefined) {
+            cmd.error('error: give the <identity> to migrate, or --file, --group or --service-plan');
+            return;
+          }
+          const r = await api().startMigration({ identity, ...types });
+          if (globals().json) return json(r.json);
+          const what: Record<string, string> = {
+            queued: 'Migration queued',
+            merged: 'Merged into the pending migration',
+            followUpRecorded: 'A migration is running; this one runs after it',
+          };
+          line(
+            `${what[r.outcome] ?? r.outcome} for ${r.value.userPrincipalName} (correlation id ${r.value.correlationId}).`,
+          );
+          line(statusTable([r.value], io.columns));
+          return;
+        }
+        let identities: string[] | undefined;
+        if (o.file !== undefined) {
+          let text: string;
+          try {
+            text = await (io.readFile ?? ((p: string) => readFile(p, 'utf8')))(o.file);
+          } catch (e) {
+            cmd.error(`error: --file ${o.file}: ${e instanceof Error ? e.message : String(e)}`);
+            return;
+          }
+          try {
+            identities = parseIdentitiesFile(text);
+          } catch (e) {
+            if (!(e instanceof IdentitiesFileError)) throw e;
+            cmd.error(`error: --file ${o.file}: ${e.message}`);
+            return;
+          }
+        }
+        const r = await api().startBatch({
+          ...(identities !== undefined ? { identities } : {}),
+          ...(o.group !== undefined ? { groupId: o.group } : {}),
+          ...(o.servicePlan !== undefined ? { servicePlanId: o.servicePlan } : {}),
+          ...types,
+        });
+        if (globals().json) return json(r.json);
+        const b = r.value;
+        line(
+          `Batch ${b.batchId} started: ${b.accepted} user${b.accepted === 1 ? '' : 's'} accepted, ` +
+            `${b.rejected.length} rejected. They are queued a few at a time; follow it with \`batch ${b.batchId}\`.`,
+        );
+        if (b.rejected.length > 0) line(rejectedTable(b.rejected, io.columns));
+      },
+    );
+
+  program
+    .command('batch')
+    .description('The progress of a bulk start, by state')
+    .argument('<batchId>', 'the batch id `start --file/--group` printed')
+    .option('--wait', 'redraw until every member has finished')
+    .option('--interval <seconds>', 'seconds between redraws with --wait', parseInterval, 2)
+    .action(async (batchId: string, o: { wait?: boolean; interval: number }) => {
+      for (;;) {
+        const r = await api().getBatch(batchId);
+        if (globals().json) line(JSON.stringify(r.json));
+        else {
+          const frame = [batchLine(r.value), '', batchTable(r.value), ''];
+          if (r.value.rejected.length > 0) frame.push(rejectedTable(r.value.rejected, io.columns), '');
+          io.out((o.wait && io.isTTY ? '\x1b[H\x1b[2J' : '') + frame.join('\n'));
+        }
+        if (!o.wait || r.value.complete) return;
+        await io.sleep(o.interval * 1000);
+      }
     });
 
   program

@@ -11,6 +11,7 @@
  * - bridgesTable, unregisterReport: the bridges and their numbers; what removing a number did to users.
  */
 import type {
+  BatchProgress,
   Bridge,
   DialInView,
   MeetingResult,
@@ -312,5 +313,55 @@ export function previewSummary(p: Preview): string {
   return (
     `Preview of ${p.userPrincipalName} (${p.migrationType}) as of ${formatDate(p.asOf)}: ` +
     `${c.totalMeeting} meeting${c.totalMeeting === 1 ? '' : 's'}: ${parts.join(', ')}. Nothing was changed.`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Batches
+
+/** A batch's members by where they are, as a two-column table. */
+export function batchTable(b: BatchProgress): string {
+  const rows: [string, number][] = [
+    ['Waiting', b.progress.waiting],
+    ['Pending', b.progress.Pending],
+    ['InProgress', b.progress.InProgress],
+    ['Succeeded', b.progress.Succeeded],
+    ['Failed', b.progress.Failed],
+    ['Rejected', b.progress.rejected],
+  ];
+  return formatTable<[string, number]>(
+    [
+      { header: 'State', value: (r) => r[0] },
+      { header: 'UserCount', value: (r) => r[1], align: right },
+    ],
+    rows,
+  );
+}
+
+/** "Batch 1f2…: 40 users, 25 released, complete." */
+export function batchLine(b: BatchProgress): string {
+  const pace =
+    b.estimatedReleaseEnd !== null && b.estimatedReleaseEnd !== undefined
+      ? ` (all released by ${formatDate(b.estimatedReleaseEnd)})`
+      : '';
+  return (
+    `Batch ${b.batchId}: ${b.accepted} user${b.accepted === 1 ? '' : 's'}, ${b.released} released${pace}` +
+    (b.complete ? ', complete.' : ', running.')
+  );
+}
+
+/** Identities a batch refused. */
+export function rejectedTable(
+  rows: readonly { identity: string; code: string; message: string }[],
+  width?: number,
+): string {
+  return formatTable(
+    [
+      { header: 'Identity', value: (r: (typeof rows)[number]) => r.identity, shrink: true, minWidth: 24 },
+      { header: 'Code', value: (r: (typeof rows)[number]) => r.code },
+      { header: 'Message', value: (r: (typeof rows)[number]) => r.message, flex: true, minWidth: 20 },
+    ],
+    rows,
+    width !== undefined ? { maxWidth: width } : {},
   );
 }

@@ -2,6 +2,7 @@
 import './health';
 import './migrations';
 import './migration-preview';
+import './migration-batch';
 import './migration-status';
 import './migration-meetings';
 import './migrate-user';

@@ -15,6 +15,7 @@
  *   GET    /_sandbox/subscriptions               raw subscriptions; GET /_sandbox/notifications delivery log
  *   POST   /_sandbox/subscriptions/{id}/lifecycle {lifecycleEvent}; POST .../expiry {expirationDateTime}
  *   GET    /_sandbox/online-meetings             meetings created through Graph
+ *   GET    /_sandbox/groups   POST /_sandbox/groups { id, displayName, members }   groups (create or replace)
  */
 import { z } from 'zod';
 import {
@@ -197,6 +198,8 @@ const router = new Router().add(
     }),
   },
   { method: 'GET', pattern: '/online-meetings', handler: h((t) => ({ value: t.onlineMeetings() })) },
+  { method: 'GET', pattern: '/groups', handler: h((t) => ({ value: t.listGroups() })) },
+  { method: 'POST', pattern: '/groups', handler: h((t, req) => t.putGroup(json(req))) },
 );
 
 export async function controlRouter(tenant: SandboxTenant, req: SandboxRequest): Promise<SandboxResponse> {

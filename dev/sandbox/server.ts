@@ -15,6 +15,7 @@ import {
   type SandboxRequest,
   type SandboxResponse,
 } from './http';
+import { groupRoutes } from './groups';
 import { onlineMeetingRoutes } from './online-meetings';
 import { Router, type RouteContext } from './router';
 import { subscriptionRoutes } from './subscriptions';
@@ -23,6 +24,7 @@ import { userRoutes } from './users';
 
 const graphRouter = new Router().add(
   ...userRoutes,
+  ...groupRoutes,
   ...calendarRoutes,
   ...subscriptionRoutes,
   ...onlineMeetingRoutes,

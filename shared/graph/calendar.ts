@@ -34,7 +34,10 @@ const probePage = z.object({
     z.object({
       id: z.string().min(1),
       isCancelled: z.boolean().nullable().optional(),
-      start: z.object({ dateTime: z.string().min(1) }).nullable().optional(),
+      start: z
+        .object({ dateTime: z.string().min(1) })
+        .nullable()
+        .optional(),
     }),
   ),
 });

@@ -87,6 +87,22 @@ export interface DirectoryGateway {
   delta(options: DeltaOptions): AsyncIterable<DeltaItem>;
 }
 
+// ---------------------------------------------------------------------------------------------- groups
+
+/** A user member of a group: its object id, and its UPN when Graph shows it (User.Read.All). */
+export interface GroupMemberUser {
+  id: string;
+  userPrincipalName: string | null;
+}
+
+export interface GroupsGateway {
+  /**
+   * The users in the group, nested groups included (each once), one page at a time. A group that does not exist
+   * throws GraphRequestError 404.
+   */
+  transitiveUserMembers(groupId: string): AsyncGenerator<GroupMemberUser[]>;
+}
+
 // ---------------------------------------------------------------------------------------------- calendar
 
 export type BodyContentType = 'html' | 'text';
@@ -240,6 +256,7 @@ export interface SubscriptionsGateway {
 
 export interface GraphGateways {
   directory: DirectoryGateway;
+  groups: GroupsGateway;
   calendar: CalendarGateway;
   onlineMeetings: OnlineMeetingsGateway;
   subscriptions: SubscriptionsGateway;

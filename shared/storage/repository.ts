@@ -445,6 +445,26 @@ export class TableRepository<S extends EntitySchema> {
   }
 
   /**
+   * Creates or wholly replaces many entities of ONE partition, 100 per entity group transaction (Azure's limit):
+   * each group is written all or nothing; groups are written one after another.
+   */
+  async upsertMany(
+    partitionKey: string,
+    rows: readonly { rowKey: string; value: EntityOf<S> }[],
+  ): Promise<void> {
+    const prepared = rows.map(({ rowKey, value }) => {
+      this.checkKeys(partitionKey, rowKey);
+      const data = this.validateForWrite(partitionKey, rowKey, value, this.schema);
+      return { partitionKey, rowKey, ...this.toRow(data) };
+    });
+    await this.ensureTable();
+    for (let i = 0; i < prepared.length; i += 100) {
+      const group = prepared.slice(i, i + 100);
+      await this.client.submitTransaction(group.map((entity) => ['upsert', entity, 'Replace'] as const));
+    }
+  }
+
+  /**
    * Replaces the whole entity if its etag is still `etag` ('*': whatever it is). ConcurrencyError (412) when it
    * changed, EntityNotFoundError (404) when it is gone.
    */

@@ -12,7 +12,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE, ROOT, startLocalHost, type LocalHost } from '../support/local-host';
@@ -117,7 +117,7 @@ async function waitForState(
 }
 
 describe('preview and bulk start through the local host', () => {
-  it('a preview lists decisions and sends and writes nothing', async () => {
+  it('a preview sends and writes nothing; a batch from a file and from a group runs', async () => {
     const local = await startLocalHost(['--no-demo', '--users', '8', '--meetings', '3'], {
       env: { MIGRATION_DELAY_SECONDS: '0', BATCH_RELEASE_SIZE: '2', BATCH_RELEASE_INTERVAL_SECONDS: '1' },
       readyTimeoutMs: 120_000,
@@ -131,7 +131,7 @@ describe('preview and bulk start through the local host', () => {
         (u) => (u.sandboxMailboxLocation ?? 'exchangeOnline') === 'exchangeOnline',
       );
       assert.ok(users.length >= 6, 'enough users with Exchange Online mailboxes');
-      const [first] = users as [RawUser, ...RawUser[]];
+      const [first, ...rest] = users as [RawUser, ...RawUser[]];
       const upn = first.userPrincipalName;
 
       // --- Preview before any migration: decisions, some updates, nothing sent, no status record.
@@ -207,6 +207,78 @@ describe('preview and bulk start through the local host', () => {
       const bad = await api(local, 'POST', 'migrations/preview', { identity: upn, pageSize: 0 });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.json), /pageSize/);
+
+      // --- Bulk start from a file: a CSV export with a header; a bad and a repeated identity are rejected.
+      const fromFile = rest.slice(0, 3);
+      const csv = join(dir, 'users.csv');
+      writeFileSync(
+        csv,
+        'displayName,userPrincipalName\n' +
+          fromFile.map((u) => `"Someone, ${u.id.slice(0, 4)}",${u.userPrincipalName}`).join('\n') +
+          `\nNobody,not an identity\nAgain,${fromFile[0]?.userPrincipalName.toUpperCase() ?? ''}\n`,
+      );
+      const fileStart = await mms([...g, 'start', '--file', csv]);
+      assert.equal(fileStart.code, 0, show(fileStart));
+      const fileBatch = /^Batch ([0-9a-f-]{36}) started: 3 users accepted, 2 rejected\./m.exec(
+        fileStart.stdout,
+      );
+      assert.ok(fileBatch?.[1], show(fileStart));
+      assert.match(fileStart.stdout, /not an identity\s+invalidIdentity/);
+      assert.match(fileStart.stdout, /\sduplicate\s/);
+
+      // --- Bulk start from a group with a nested group: its members once each, the file's users included.
+      const fromGroup = rest.slice(2, 6);
+      const inner = '00000000-0000-4000-8000-0000000000b2';
+      const outer = '00000000-0000-4000-8000-0000000000b1';
+      await control(local, 'POST', '/groups', {
+        id: inner,
+        displayName: 'Pilot (nested)',
+        members: fromGroup.slice(2).map((u) => u.id),
+      });
+      await control(local, 'POST', '/groups', {
+        id: outer,
+        displayName: 'Pilot',
+        members: [...fromGroup.slice(0, 2).map((u) => u.id), inner],
+      });
+      const groupStart = await mms([...g, 'start', '--group', outer]);
+      assert.equal(groupStart.code, 0, show(groupStart));
+      const groupBatch = new RegExp(
+        `^Batch ([0-9a-f-]{36}) started: ${fromGroup.length} users accepted, 0 rejected\\.`,
+        'm',
+      ).exec(groupStart.stdout);
+      assert.ok(groupBatch?.[1], show(groupStart));
+
+      const missing = await mms([...g, 'start', '--group', '00000000-0000-4000-8000-0000000000ff']);
+      assert.equal(missing.code, 1, show(missing));
+      assert.match(missing.stderr, /^error groupNotFound: /);
+
+      // Both batches run to the end (released two users a second), every member Succeeded.
+      for (const [id, count] of [
+        [fileBatch[1], fromFile.length],
+        [groupBatch[1], fromGroup.length],
+      ] as const) {
+        const wait = await mms([...g, 'batch', id, '--wait', '--interval', '0.5'], 180_000);
+        assert.equal(wait.code, 0, show(wait));
+        const r = await api(local, 'GET', `migrations/batches/${id}`);
+        assert.equal(r.status, 200);
+        const b = r.json as {
+          accepted: number;
+          released: number;
+          complete: boolean;
+          progress: Record<string, number>;
+        };
+        assert.equal(b.accepted, count);
+        assert.equal(b.released, count);
+        assert.equal(b.complete, true);
+        assert.equal(b.progress.Succeeded, count, JSON.stringify(b));
+        assert.match(wait.stdout, new RegExp(`^Succeeded\\s+${count}$`, 'm'));
+      }
+      for (const u of [...fromFile, ...fromGroup]) {
+        const rec = await api(local, 'GET', `migrations/${encodeURIComponent(u.userPrincipalName)}`);
+        assert.equal((rec.json as { state: string }).state, 'Succeeded', u.userPrincipalName);
+      }
+      const unknownBatch = await api(local, 'GET', 'migrations/batches/00000000-0000-4000-8000-000000000000');
+      assert.equal(unknownBatch.status, 404);
     } finally {
       await local.stop();
       rmSync(dir, { recursive: true, force: true });

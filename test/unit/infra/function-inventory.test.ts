@@ -82,6 +82,8 @@ const EXPECTED: Expected[] = [
   admin('migrationStatus', ['GET'], 'migrations/{identity}'),
   admin('migrationMeetings', ['GET'], 'migrations/{identity}/meetings'),
   admin('migrationPreview', ['POST'], 'migrations/preview'),
+  admin('migrationBatch', ['POST'], 'migrations/batch'),
+  admin('migrationBatchStatus', ['GET'], 'migrations/batches/{batchId}'),
   admin('settingsMigration', ['GET', 'PATCH'], 'settings/migration'),
   admin('settingsDialIn', ['GET', 'PATCH'], 'settings/dial-in'),
   admin('userDialIn', ['GET', 'PATCH'], 'users/{identity}/dial-in'),
