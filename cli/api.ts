@@ -41,7 +41,21 @@ export const statusRecordSchema = z.looseObject({
   lastMessageCode: z.string().optional(),
   skippedMeeting: count.optional(),
   notBefore: z.string().nullable().optional(),
-  progress: z.object({ discoveredMeeting: count, processedMeeting: count }).nullable().optional(),
+  progress: z
+    .looseObject({
+      discoveredMeeting: count,
+      processedMeeting: count,
+      succeededMeeting: count.optional(),
+      failedMeeting: count.optional(),
+      skippedMeeting: count.optional(),
+      invitesUpdate: count.optional(),
+      percent: z.number().optional(),
+    })
+    .nullable()
+    .optional(),
+  queuePosition: count.optional(),
+  estimatedStart: z.string().nullable().optional(),
+  estimatedEnd: z.string().nullable().optional(),
 });
 export type StatusRecord = z.output<typeof statusRecordSchema>;
 

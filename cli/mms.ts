@@ -76,6 +76,8 @@ import {
   dialInList,
   eventTypeLabel,
   formatDate,
+  NON_TTY_FLEX_WIDTH,
+  type Fit,
   formatMinute,
   meetingsTable,
   meetingWhen,
@@ -162,6 +164,8 @@ export function buildProgram(io: CliIo): Command {
     return new MmsApi({ baseUrl: g.url, functionKey: g.key, ...(io.fetch ? { fetch: io.fetch } : {}) });
   };
   const line = (text = '') => io.out(`${text}\n`);
+  // A terminal: fit its width. Not a terminal (a pipe, a file, a CI log): cut the long free-text columns.
+  const fit: Fit = io.columns ?? { flexMax: NON_TTY_FLEX_WIDTH };
   const json = (value: unknown) => line(JSON.stringify(value, null, 2));
 
   program
@@ -209,7 +213,7 @@ export function buildProgram(io: CliIo): Command {
         const r = await api().listMigrations(q);
         if (globals().json) return json(r.json);
         if (r.value.length === 0) return line('No migration matches.');
-        line(statusTable(r.value, io.columns));
+        line(statusTable(r.value, fit));
       },
     );
 
@@ -266,7 +270,7 @@ export function buildProgram(io: CliIo): Command {
           line(
             `${what[r.outcome] ?? r.outcome} for ${r.value.userPrincipalName} (correlation id ${r.value.correlationId}).`,
           );
-          line(statusTable([r.value], io.columns));
+          line(statusTable([r.value], fit));
           return;
         }
         let identities: string[] | undefined;
@@ -298,7 +302,7 @@ export function buildProgram(io: CliIo): Command {
           `Batch ${b.batchId} started: ${b.accepted} user${b.accepted === 1 ? '' : 's'} accepted, ` +
             `${b.rejected.length} rejected. They are queued a few at a time; follow it with \`batch ${b.batchId}\`.`,
         );
-        if (b.rejected.length > 0) line(rejectedTable(b.rejected, io.columns));
+        if (b.rejected.length > 0) line(rejectedTable(b.rejected, fit));
       },
     );
 
@@ -314,7 +318,7 @@ export function buildProgram(io: CliIo): Command {
         if (globals().json) line(JSON.stringify(r.json));
         else {
           const frame = [batchLine(r.value), '', batchTable(r.value), ''];
-          if (r.value.rejected.length > 0) frame.push(rejectedTable(r.value.rejected, io.columns), '');
+          if (r.value.rejected.length > 0) frame.push(rejectedTable(r.value.rejected, fit), '');
           io.out((o.wait && io.isTTY ? '\x1b[H\x1b[2J' : '') + frame.join('\n'));
         }
         if (!o.wait || r.value.complete) return;
@@ -336,7 +340,7 @@ export function buildProgram(io: CliIo): Command {
       const p = r.value;
       line(`${p.userPrincipalName}: ${p.state}, migration ${p.correlationId}: ${outcomeCounts(p.meetings)}.`);
       if (p.meetings.length === 0) return line('No meeting results recorded for this migration.');
-      line(meetingsTable(p.meetings, io.columns));
+      line(meetingsTable(p.meetings, fit));
     });
 
   program
@@ -360,7 +364,7 @@ export function buildProgram(io: CliIo): Command {
           if (globals().json) return json(r.json);
           line(previewSummary(p));
           if (p.meetings.length === 0) return line('No future meetings organized by this user.');
-          line(previewTable(p.meetings, io.columns));
+          line(previewTable(p.meetings, fit));
           const example = p.meetings.findIndex((m) => m.decision === 'update');
           if (example >= 0) {
             line();
@@ -418,7 +422,7 @@ export function buildProgram(io: CliIo): Command {
             summaryTable(summary.value),
             '',
             active.length > 0
-              ? `Users in progress (${active.length}):\n${statusTable(active, io.columns)}`
+              ? `Users in progress (${active.length}):\n${statusTable(active, fit)}`
               : 'Nothing is Pending or InProgress.',
             '',
           ].join('\n');
@@ -583,7 +587,7 @@ export function buildProgram(io: CliIo): Command {
       const r = await api().listBridges();
       if (globals().json) return json(r.json);
       if (r.value.length === 0) return line('No bridges.');
-      line(bridgesTable(r.value, io.columns));
+      line(bridgesTable(r.value, fit));
     });
 
   bridges
@@ -619,7 +623,7 @@ export function buildProgram(io: CliIo): Command {
         line(
           `Added ${added?.number ?? number} (${o.type}, ${o.city}, ${o.country}) to bridge "${b.name}" (${b.id}).`,
         );
-        line(bridgesTable([b], io.columns));
+        line(bridgesTable([b], fit));
       },
     );
 

@@ -319,7 +319,14 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
       await Promise.all(meetings.map((event) => limit(() => migrateMeeting(deps, ctx, event, tally))));
-      await progress(deps, userId, run, discovered, tally.total);
+      await progress(deps, userId, run, {
+        discoveredMeeting: discovered,
+        processedMeeting: tally.total,
+        succeededMeeting: tally.succeeded,
+        failedMeeting: tally.failed,
+        skippedMeeting: tally.skipped,
+        invitesUpdate: tally.invites,
+      });
     }
   } catch (e) {
     const stop = userStopOf(e);
@@ -333,15 +340,12 @@ async function progress(
   deps: MigrateUserDeps,
   userId: string,
   run: RunKey,
-  discoveredMeeting: number,
-  processedMeeting: number,
+  counts: NonNullable<MigrationStatus['progress']>,
 ): Promise<void> {
   try {
-    await deps.repositories.status.mutate(
-      userId,
-      (cur) => recordProgress(cur, run, { discoveredMeeting, processedMeeting }, deps.clock()),
-      { create: false },
-    );
+    await deps.repositories.status.mutate(userId, (cur) => recordProgress(cur, run, counts, deps.clock()), {
+      create: false,
+    });
   } catch (e) {
     if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
     throw e;

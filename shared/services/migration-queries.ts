@@ -42,6 +42,7 @@ import {
 import { MIGRATION_TYPES, type MigrationType } from '../domain/migration-type';
 import type { LedgerEntry, LedgerPage } from '../storage/repositories/ledger-repository';
 import type { StatusListOptions, StatusPage } from '../storage/repositories/status-repository';
+import { withQueueView } from './queue-view';
 import { badRequest, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import {
@@ -201,6 +202,8 @@ export type MeetingResultsQuery = z.output<typeof meetingResultsQuerySchema>;
 // Ports
 
 export interface MigrationQueryPorts extends UserLookupPorts {
+  /** The clock queue estimates are computed against (default: the system clock). */
+  now?: () => Date;
   statuses: {
     get(userId: string): Promise<MigrationStatus | null>;
     list(options?: StatusListOptions): Promise<StatusPage>;
@@ -270,7 +273,7 @@ export async function listMigrations(
       ? a.userId.localeCompare(b.userId)
       : a.userPrincipalName.localeCompare(b.userPrincipalName),
   );
-  return records;
+  return withQueueView(ports.statuses, records, nowOf(ports));
 }
 
 async function listMigrationsPage(
@@ -293,7 +296,13 @@ async function listMigrationsPage(
     }
     throw e;
   }
-  const result: MigrationsPage = { value: page.items.filter((s) => inTimeRange(s, query)) };
+  const result: MigrationsPage = {
+    value: await withQueueView(
+      ports.statuses,
+      page.items.filter((s) => inTimeRange(s, query)),
+      nowOf(ports),
+    ),
+  };
   if (page.continuationToken !== undefined) {
     result.continuationToken = encodeStatusToken(page.continuationToken);
   }
@@ -316,7 +325,7 @@ export async function getMigrationStatus(
   if (identity.kind === 'objectId') {
     // One point read for the common case; the user lookup only decides which 404 to give.
     const direct = await ports.statuses.get(identity.value);
-    if (direct) return direct;
+    if (direct) return (await withQueueView(ports.statuses, [direct], nowOf(ports)))[0] ?? direct;
   }
   const user = await resolveUser(ports, identity);
   const status = await ports.statuses.get(user.userId);
@@ -326,7 +335,7 @@ export async function getMigrationStatus(
       `User ${user.userPrincipalName || who(identity)} has no migration: none was ever started, or it ended more than 150 days ago.`,
     );
   }
-  return status;
+  return (await withQueueView(ports.statuses, [status], nowOf(ports)))[0] ?? status;
 }
 
 /** One meeting as GET /api/migrations/{identity}/meetings lists it (the ledger row without the user id). */
@@ -393,5 +402,10 @@ export function migrationQueryPorts(infra: Infrastructure = getInfrastructure())
     directory: infra.graph.directory,
     statuses: infra.repositories.status,
     ledger: infra.repositories.ledger,
+    now: infra.clock,
   };
+}
+
+function nowOf(ports: Pick<MigrationQueryPorts, 'now'>): Date {
+  return ports.now?.() ?? new Date();
 }
