@@ -2,6 +2,8 @@ import { app, type InvocationContext } from '@azure/functions';
 import { bodyOf, validateReceived } from '../shared/queue/messages';
 import type { ReceivedMessage } from '../shared/queue/port';
 import { batchPorts, releaseBatch } from '../shared/services/batch';
+import { runKeyOfMessage } from '../shared/services/migration-messages';
+import { functionLogger } from './log';
 import { QUEUES, SERVICE_BUS_CONNECTION } from '../shared/queue/port';
 import {
   handleMigrationMessage,
@@ -28,13 +30,22 @@ export async function migrateUser(message: unknown, context: InvocationContext):
   const correlationId = text(meta.correlationId);
   if (correlationId !== undefined) received.correlationId = correlationId;
 
-  const log = (msg: string, data?: Record<string, unknown>) => context.log(msg, data ?? {});
+  // Every line of the run carries the user, the migration and the attempt.
+  const body = typeof message === 'object' && message !== null ? (message as Record<string, unknown>) : {};
+  const run = runKeyOfMessage({ messageId: received.messageId, body: message });
+  const log = functionLogger(context).with({
+    ...(typeof body.userId === 'string' ? { userId: body.userId } : {}),
+    ...(typeof body.batchId === 'string' ? { batchId: body.batchId } : {}),
+    ...(run !== null ? { correlationId: run.correlationId, retryCount: run.retryCount } : {}),
+    messageId: received.messageId,
+    deliveryCount: received.deliveryCount,
+  }).fn;
   if (isReleaseBatch(received)) {
     // A step of a bulk start (same queue, its own session). Throws to have the step redelivered.
     const checked = validateReceived(QUEUES.meetingMigrations, received);
     if (!checked.ok) throw new Error(`Invalid meeting-migrations message: ${checked.error.message}`);
-    const body = bodyOf(QUEUES.meetingMigrations, checked.message);
-    if (body.kind === 'releaseBatch') await releaseBatch({ ...batchPorts(), log }, body);
+    const step = bodyOf(QUEUES.meetingMigrations, checked.message);
+    if (step.kind === 'releaseBatch') await releaseBatch({ ...batchPorts(), log }, step);
     return;
   }
   const outcome = await handleMigrationMessage(migrateUserDeps(log), received, {

@@ -5,13 +5,14 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { migrateUserDeps, sweepStalledMigrations as sweep } from '../shared/services/migrate-user';
+import { functionLogger } from './log';
 
 /** Six-field NCRONTAB: second 0, minutes 15 and 45 of every hour (UTC), between the subscription ticks. */
 export const SWEEP_SCHEDULE = '0 15,45 * * * *';
 
 export async function sweepStalledMigrations(_timer: Timer, context: InvocationContext): Promise<void> {
-  const report = await sweep(migrateUserDeps((msg, data) => context.log(msg, data ?? {})));
-  context.info(
+  const report = await sweep(migrateUserDeps(functionLogger(context).fn));
+  functionLogger(context).info(
     `sweepStalledMigrations: ${report.inProgress} in progress, ` +
       (report.ended.length ? `ended stalled runs of ${report.ended.join(', ')}` : 'none stalled'),
   );

@@ -164,6 +164,13 @@ export const SETTINGS: readonly SettingInfo[] = [
     example: '60',
   },
   {
+    name: 'LOG_FORMAT',
+    description:
+      'json (one JSON object per line, with userId, correlationId, retryCount and function name on every line of a run) or text; default json on Azure, text elsewhere.',
+    need: 'optional',
+    example: 'text',
+  },
+  {
     name: 'AUDIO_CONFERENCING_PLAN_IDS',
     description: 'Comma-separated service plan ids that count as Audio Conferencing (default: MCOMEETADV).',
     need: 'optional',
