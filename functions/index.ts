@@ -17,3 +17,4 @@ import './settings-dial-in';
 import './user-dial-in';
 import './bridges';
 import './teams-upgrade';
+import './openapi';

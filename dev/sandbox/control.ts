@@ -14,7 +14,8 @@
  *   GET|PUT /_sandbox/faults                     fault injection; GET|PUT /_sandbox/throttling limits and latency
  *   GET    /_sandbox/subscriptions               raw subscriptions; GET /_sandbox/notifications delivery log
  *   POST   /_sandbox/subscriptions/{id}/lifecycle {lifecycleEvent}; POST .../expiry {expirationDateTime}
- *   GET    /_sandbox/online-meetings             meetings created through Graph
+ *   GET    /_sandbox/online-meetings             Teams meetings: organizer, externalId, how made (createOrGet…)
+ *   GET|PUT /_sandbox/users/{id}/teams-access-policy  { granted }: the Teams application access policy for the user
  *   GET    /_sandbox/groups   POST /_sandbox/groups { id, displayName, members }   groups (create or replace)
  */
 import { z } from 'zod';
@@ -27,6 +28,7 @@ import {
   type SandboxRequest,
   type SandboxResponse,
 } from './http';
+import { controlView } from './online-meetings';
 import { Router, type Handler } from './router';
 import { SeedError, type SandboxTenant, type StoredUser } from './tenant';
 import { fullUser } from './users';
@@ -67,6 +69,7 @@ const h = (fn: (t: SandboxTenant, req: SandboxRequest, p: Record<string, string>
 const lifecycleBody = z.object({
   lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']),
 });
+const accessPolicyBody = z.object({ granted: z.boolean() }).strict();
 const expiryBody = z.object({
   expirationDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date-time'),
 });
@@ -197,7 +200,28 @@ const router = new Router().add(
       );
     }),
   },
-  { method: 'GET', pattern: '/online-meetings', handler: h((t) => ({ value: t.onlineMeetings() })) },
+  {
+    method: 'GET',
+    pattern: '/online-meetings',
+    handler: h((t) => ({ value: t.onlineMeetings().map((m) => controlView(t, m)) })),
+  },
+  {
+    method: 'GET',
+    pattern: '/users/:id/teams-access-policy',
+    handler: h((t, _r, p) => {
+      const u = t.requireUser(p.id ?? '');
+      return { userId: u.id, granted: t.hasTeamsAccessPolicy(u.id) };
+    }),
+  },
+  {
+    method: 'PUT',
+    pattern: '/users/:id/teams-access-policy',
+    handler: h((t, req, p) => {
+      const b = accessPolicyBody.safeParse(json(req));
+      if (!b.success) throw new SeedError(describeIssues(b.error.issues));
+      return t.setTeamsAccessPolicy(p.id ?? '', b.data.granted);
+    }),
+  },
   { method: 'GET', pattern: '/groups', handler: h((t) => ({ value: t.listGroups() })) },
   { method: 'POST', pattern: '/groups', handler: h((t, req) => t.putGroup(json(req))) },
 );

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeIssues, GraphError } from './http';
 import { skuById } from './licences';
+import { seededOnlineMeeting } from './online-meetings';
 import { expandRecurrence, type Recurrence } from './recurrence';
 import type { itemBody } from './seed';
 import {
@@ -124,9 +125,22 @@ export interface RequestLogEntry {
   batchId?: string;
 }
 
+/** A Teams online meeting (dev/sandbox/online-meetings.ts renders it as Graph serves it). */
 export interface StoredOnlineMeeting {
+  id: string;
+  /** The organizer's object id. */
   userId: string;
-  json: Record<string, unknown>;
+  /** createOrGet's key (with the tenant and the organizer); null for meetings made otherwise. */
+  externalId: string | null;
+  createdVia: 'create' | 'createOrGet' | 'seed';
+  subject: string | null;
+  startMs: number;
+  endMs: number;
+  creationDateTime: string;
+  joinWebUrl: string;
+  threadId: string;
+  joinMeetingId: string;
+  passcode: string;
 }
 
 export const eventPatch = z
@@ -237,6 +251,8 @@ export class SandboxTenant {
   private requestLogEntries: RequestLogEntry[] = [];
   private meetings = new Map<string, StoredOnlineMeeting>();
   private groups = new Map<string, SeedGroup>();
+  /** Users the Teams application access policy does not grant the app (onlineMeetings answers 403). */
+  private teamsPolicyWithheld = new Set<string>();
   private sequence = 0;
   private initialSeed: TenantSeedInput | undefined;
 
@@ -301,6 +317,8 @@ export class SandboxTenant {
     this.deletedUsers.clear();
     this.updateLogEntries = [];
     this.meetings.clear();
+    this.teamsPolicyWithheld.clear();
+    this.registerSeededTeamsMeetings();
     this.epoch = randomUUID();
     this.sequence = 1;
     for (const u of users.values()) u.version = 1;
@@ -990,12 +1008,57 @@ export class SandboxTenant {
     this.requestLogEntries = [];
   }
 
-  saveOnlineMeeting(userId: string, json: Record<string, unknown>): void {
-    this.meetings.set(String(json.id), { userId, json });
+  saveOnlineMeeting(meeting: StoredOnlineMeeting): void {
+    this.meetings.set(meeting.id, meeting);
   }
 
   onlineMeetings(): StoredOnlineMeeting[] {
     return [...this.meetings.values()];
+  }
+
+  onlineMeetingsOf(userId: string): StoredOnlineMeeting[] {
+    const id = userId.toLowerCase();
+    return [...this.meetings.values()].filter((m) => m.userId === id);
+  }
+
+  /** createOrGet's identity: tenant + organizer + externalId. */
+  onlineMeetingByExternalId(userId: string, externalId: string): StoredOnlineMeeting | undefined {
+    const id = userId.toLowerCase();
+    for (const m of this.meetings.values()) if (m.userId === id && m.externalId === externalId) return m;
+    return undefined;
+  }
+
+  /** Grants or withholds the Teams application access policy for one user (granted by default). */
+  setTeamsAccessPolicy(idOrUpn: string, granted: boolean): { userId: string; granted: boolean } {
+    const u = this.requireUser(idOrUpn);
+    if (granted) this.teamsPolicyWithheld.delete(u.id);
+    else this.teamsPolicyWithheld.add(u.id);
+    return { userId: u.id, granted };
+  }
+
+  hasTeamsAccessPolicy(userId: string): boolean {
+    return !this.teamsPolicyWithheld.has(userId.toLowerCase());
+  }
+
+  /** The Teams meeting behind each seeded Teams event (organizer's copy), findable by its join URL. */
+  private registerSeededTeamsMeetings(): void {
+    const seen = new Set<string>();
+    for (const ev of this.events.values()) {
+      const joinUrl = ev.onlineMeeting?.joinUrl;
+      if (ev.type === 'exception' || ev.mailboxUserId !== ev.organizerUserId) continue;
+      if (ev.onlineMeetingProvider !== 'teamsForBusiness' || !joinUrl || seen.has(joinUrl)) continue;
+      seen.add(joinUrl);
+      const u = this.users.get(ev.organizerUserId);
+      if (!u) continue;
+      this.saveOnlineMeeting(
+        seededOnlineMeeting(this, u, {
+          subject: ev.subject,
+          startMs: dttzToMs(ev.start),
+          endMs: dttzToMs(ev.end),
+          joinUrl,
+        }),
+      );
+    }
   }
 
   /** The raw state of an event as the control API shows it. */

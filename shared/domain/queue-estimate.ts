@@ -19,7 +19,50 @@
  * Progress (`estimateProgress`): percent = processed / discovered meetings (discovery goes page by page, so this is
  * of the meetings found so far; it stays below 100 until the run ends); `estimatedEnd` = the later of startDate +
  * meanRunMs and now + the remaining discovered meetings at `meetingsPerMs`. Null without observations.
+ *
+ * `migrationStatusViewSchema` is the status record as the admin API shows it: the stored record plus these.
  */
+import { z } from 'zod';
+import { migrationStatusSchema } from './status';
+
+const progressSchema = migrationStatusSchema.shape.progress.unwrap();
+
+export const migrationStatusViewSchema = migrationStatusSchema.extend({
+  progress: progressSchema
+    .extend({
+      percent: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .optional()
+        .meta({
+          description:
+            'InProgress: percent of the meetings found so far that are done (below 100 until the end).',
+        }),
+    })
+    .nullable(),
+  queuePosition: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Pending: place in the queue, 1 for the next to run.' }),
+  estimatedStart: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({
+      description: 'Pending: when it should start, from the observed throughput; null before any run ended.',
+    }),
+  estimatedEnd: z
+    .string()
+    .nullable()
+    .optional()
+    .meta({
+      description: 'InProgress: when it should end, from the observed throughput; null before any run ended.',
+    }),
+});
 
 export const OBSERVATION_WINDOW_MS = 24 * 3600_000;
 export const MAX_OBSERVED_RUNS = 200;

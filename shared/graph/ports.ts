@@ -211,10 +211,25 @@ export interface CreateTeamsMeeting {
   /** When given, POST /onlineMeetings/createOrGet is used: the same externalId returns the same meeting, so
    * retries never create duplicates. */
   externalId?: string;
+  /** BCP-47 language of the invitation Graph returns (`Accept-Language`), e.g. the organizer's. */
+  language?: string;
 }
 
 export interface OnlineMeetingsGateway {
-  createTeamsMeeting(userId: string, meeting: CreateTeamsMeeting): Promise<TeamsMeeting>;
+  /**
+   * POST /users/{id}/onlineMeetings, or /createOrGet when an externalId is given (then `created` says whether
+   * Graph made a new meeting, 201, or returned the existing one, 200). `userId` must be an object id.
+   */
+  createTeamsMeeting(
+    userId: string,
+    meeting: CreateTeamsMeeting,
+  ): Promise<TeamsMeeting & { created: boolean }>;
+  /** GET /users/{id}/onlineMeetings?$filter=JoinWebUrl eq '…': the organizer's meeting with that link, or null. */
+  findTeamsMeetingByJoinUrl(
+    userId: string,
+    joinWebUrl: string,
+    options?: { language?: string },
+  ): Promise<TeamsMeeting | null>;
 }
 
 // ---------------------------------------------------------------------------------------------- subscriptions

@@ -18,14 +18,15 @@ import {
   decideTrigger,
   NO_MIGRATION_REASONS,
   TEAMS_UPGRADE_MODES,
+  teamsUpgradeModeSchema,
   type TeamsUpgradeMode,
 } from '../domain/trigger-rules';
 import {
   adminActionDeps,
+  migrationOutcomeViewSchema,
   triggerMigration,
   triggerUserOf,
   type AdminActionDeps,
-  type MigrationOutcomeView,
 } from './admin-actions';
 import { issueToError } from './input';
 import { badRequest, notFound, ServiceError } from './errors';
@@ -49,15 +50,19 @@ export function parseTeamsUpgradeBody(body: unknown): { mode: TeamsUpgradeMode }
   return r.data;
 }
 
-export interface TeamsUpgradeResponse {
-  userId: string;
-  userPrincipalName: string;
-  mode: TeamsUpgradeMode;
-  previousMode: TeamsUpgradeMode | null;
-  migration: MigrationOutcomeView;
+export const teamsUpgradeResponseSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  mode: teamsUpgradeModeSchema,
+  previousMode: teamsUpgradeModeSchema.nullable(),
+  migration: migrationOutcomeViewSchema,
   /** What will happen to the meetings, when the honest answer is "not what you might expect". */
-  note?: string;
-}
+  note: z
+    .string()
+    .optional()
+    .meta({ description: 'What will happen to the meetings, when it is not what one might expect.' }),
+});
+export type TeamsUpgradeResponse = z.output<typeof teamsUpgradeResponseSchema>;
 
 export const TEAMS_CONVERSION_NOTE =
   'Converting Skype for Business meetings to Teams is not available in this version yet: the SfbToTeams ' +

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox } from '../../../dev/sandbox';
 import type { TenantSeedInput } from '../../../dev/sandbox/seed';
 import { createGraphClient, type GraphClient } from '../../../shared/graph/client';
-import { SubscriptionGoneError } from '../../../shared/graph/errors';
+import { GraphRequestError, SubscriptionGoneError } from '../../../shared/graph/errors';
 import { createGraphGateways } from '../../../shared/graph/index';
 import type { DeltaItem, DeltaUser, GraphGateways, MeetingEvent } from '../../../shared/graph/ports';
 import { USER_SUBSCRIPTION_MAX_MINUTES } from '../../../shared/graph/subscriptions';
@@ -103,6 +103,12 @@ const seed: TenantSeedInput = {
           capabilityStatus: 'Enabled',
           service: 'MicrosoftCommunicationsOnline',
           servicePlanId: AUDIO_PLAN,
+        },
+        {
+          assignedDateTime: '2024-01-01T00:00:00Z',
+          capabilityStatus: 'Enabled',
+          service: 'TeamspaceAPI',
+          servicePlanId: '57ff2da0-773e-42df-b2af-ffb7a2317929',
         },
       ],
     },
@@ -539,7 +545,43 @@ describe('Graph gateways against the sandbox tenant', () => {
       assert.deepEqual(m.tollFreeNumbers, ['+33800000001']);
       assert.equal(m.dialinUrl, 'https://dialin.teams.microsoft.com/contoso');
       assert.ok(m.joinMeetingId && m.passcode, 'meeting id and passcode for the Teams app');
-      assert.ok(sandbox.tenant.onlineMeetings().some((s) => String(s.json.id) === m.id));
+      assert.ok(sandbox.tenant.onlineMeetings().some((s) => s.id === m.id));
+    });
+
+    it('createOrGet returns the same meeting for the same externalId, and finds it by its join URL', async () => {
+      const request = {
+        subject: 'Series — converted',
+        start: at(6 * DAY),
+        end: at(90 * DAY),
+        externalId: 'mms-test-external-id-1',
+        language: 'fr-FR',
+      };
+      const first = await gw.onlineMeetings.createTeamsMeeting(ALICE, request);
+      assert.equal(first.created, true);
+      const again = await gw.onlineMeetings.createTeamsMeeting(ALICE, { ...request, subject: 'Other' });
+      assert.equal(again.created, false, 'Graph answers 200 with the existing meeting');
+      assert.equal(again.id, first.id);
+      assert.equal(again.joinWebUrl, first.joinWebUrl);
+      assert.equal(
+        sandbox.tenant.onlineMeetings().filter((x) => x.externalId === request.externalId).length,
+        1,
+        'one meeting in Teams',
+      );
+      const found = await gw.onlineMeetings.findTeamsMeetingByJoinUrl(ALICE, first.joinWebUrl);
+      assert.equal(found?.id, first.id);
+      assert.equal(found?.conferenceId, '987654321');
+      assert.equal(
+        await gw.onlineMeetings.findTeamsMeetingByJoinUrl(
+          ALICE,
+          'https://teams.microsoft.com/l/meetup-join/x',
+        ),
+        null,
+      );
+      const upn = await gw.onlineMeetings.findTeamsMeetingByJoinUrl(`alice@${DOMAIN}`, first.joinWebUrl).then(
+        () => 'ok',
+        (e: unknown) => e,
+      );
+      assert.ok(upn instanceof GraphRequestError && upn.status === 400, 'object ids only');
     });
   });
 });

@@ -15,6 +15,14 @@ export const SPE_E5 = '06ebc4ee-1bb5-47dd-8120-11324bc54e06';
 export const ENTERPRISEPREMIUM_NOPSTNCONF = '26d45bd9-adf1-46cd-a9e1-51e9a5524128';
 export const MCOMEETADV_SKU = '0c266dff-15dd-4b49-8397-2bb16070ed52';
 export const MCOMEETADV_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
+export const TEAMS1_PLAN = '57ff2da0-773e-42df-b2af-ffb7a2317929';
+/** The Teams service plan as assignedPlans shows it (online meetings need it). */
+export const TEAMS1_ASSIGNED = {
+  assignedDateTime: '2024-01-01T00:00:00Z',
+  capabilityStatus: 'Enabled',
+  service: 'TeamspaceAPI',
+  servicePlanId: TEAMS1_PLAN,
+} as const;
 export const SERIES_ID = 'AAMkAGseries0001';
 export const SERIES_UID = '040000008200E00074C5B7101A82E00800000000ABCDEF0123456789ABCDEF0123456789';
 export const MEETING_ID = 'AAMkAGmeeting0001';
@@ -65,9 +73,10 @@ export function baseSeed(): TenantSeedInput {
             service: 'MicrosoftCommunicationsOnline',
             servicePlanId: MCOMEETADV_PLAN,
           },
+          TEAMS1_ASSIGNED,
         ],
       }),
-      user(BOB, 'Bob'),
+      user(BOB, 'Bob', { assignedPlans: [TEAMS1_ASSIGNED] }),
       user(CAROL, 'Carol', { sandboxMailboxLocation: 'onPremises' }),
       user(DAVE, 'Dave'),
     ],
