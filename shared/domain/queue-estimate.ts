@@ -30,16 +30,10 @@ const progressSchema = migrationStatusSchema.shape.progress.unwrap();
 export const migrationStatusViewSchema = migrationStatusSchema.extend({
   progress: progressSchema
     .extend({
-      percent: z
-        .number()
-        .int()
-        .min(0)
-        .max(100)
-        .optional()
-        .meta({
-          description:
-            'InProgress: percent of the meetings found so far that are done (below 100 until the end).',
-        }),
+      percent: z.number().int().min(0).max(100).optional().meta({
+        description:
+          'InProgress: percent of the meetings found so far that are done (below 100 until the end).',
+      }),
     })
     .nullable(),
   queuePosition: z
@@ -48,20 +42,12 @@ export const migrationStatusViewSchema = migrationStatusSchema.extend({
     .min(1)
     .optional()
     .meta({ description: 'Pending: place in the queue, 1 for the next to run.' }),
-  estimatedStart: z
-    .string()
-    .nullable()
-    .optional()
-    .meta({
-      description: 'Pending: when it should start, from the observed throughput; null before any run ended.',
-    }),
-  estimatedEnd: z
-    .string()
-    .nullable()
-    .optional()
-    .meta({
-      description: 'InProgress: when it should end, from the observed throughput; null before any run ended.',
-    }),
+  estimatedStart: z.string().nullable().optional().meta({
+    description: 'Pending: when it should start, from the observed throughput; null before any run ended.',
+  }),
+  estimatedEnd: z.string().nullable().optional().meta({
+    description: 'InProgress: when it should end, from the observed throughput; null before any run ended.',
+  }),
 });
 
 export const OBSERVATION_WINDOW_MS = 24 * 3600_000;
