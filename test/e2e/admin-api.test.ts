@@ -279,6 +279,13 @@ describe('preview and bulk start through the local host', () => {
       }
       const unknownBatch = await api(local, 'GET', 'migrations/batches/00000000-0000-4000-8000-000000000000');
       assert.equal(unknownBatch.status, 404);
+
+      // `npm start` prints the demo tenant's pilot group (half the users, a nested group inside) to try it with.
+      const pilot = /^\s*Sandbox group\s+([0-9a-f-]{36})\s/m.exec(local.output());
+      assert.ok(pilot?.[1], local.output());
+      const pilotBatch = await api(local, 'POST', 'migrations/batch', { groupId: pilot[1] });
+      assert.equal(pilotBatch.status, 202, JSON.stringify(pilotBatch.json));
+      assert.equal((pilotBatch.json as { accepted: number }).accepted, 4, 'half of the 8 users');
     } finally {
       await local.stop();
       rmSync(dir, { recursive: true, force: true });
