@@ -5,6 +5,11 @@
  * GUID answers 400 Request_BadRequest; an unknown group 404 Request_ResourceNotFound. The OData cast
  * (`/transitiveMembers/microsoft.graph.user`) is an advanced query in Graph (ConsistencyLevel: eventual and
  * $count) and is not served here: the stricter answer is 400.
+ *
+ * Permissions (group-list-transitivemembers.md, application): GroupMember.Read.All is the least privileged;
+ * Directory.Read.All, Group.Read.All, Group.ReadWrite.All and GroupMember.ReadWrite.All also admit it. An app that
+ * cannot read users (no User.Read.All or higher) gets user members with limited information: `@odata.type` and
+ * `id` only ("Limited information returned for inaccessible member objects").
  */
 import { GraphError, page, selectList, topValue } from './http';
 import type { Route, RouteContext } from './router';
