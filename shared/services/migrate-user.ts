@@ -54,6 +54,7 @@ import type { Repositories } from '../storage/repositories';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
 import { utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './meeting-plan';
+import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 
@@ -308,48 +309,97 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
   if (prepared.kind === 'userError') return prepared;
   const ctx: UserContext = { ...prepared.context, run, status };
 
+  // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
+  // meetings are in preparation than the mailbox has Graph slots (the Graph client keeps the mailbox within 4
+  // requests), so a slot freed by one meeting's PATCH is taken by another while the first writes its ledger row;
+  // ledger rows are written in entity group transactions; progress is written in the background.
   const tally = new Tally();
-  const limit = pLimit(deps.config.mailboxConcurrency);
+  const ledger = new GroupCommitWriter<LedgerEntry>(
+    (rows) => deps.repositories.ledger.upsertMany(userId, rows),
+    (row) => row.eventId,
+  );
+  const progress = new LatestWriter<NonNullable<MigrationStatus['progress']>>((p) =>
+    writeProgress(deps, userId, run, p),
+  );
+  const limit = pLimit(deps.config.mailboxConcurrency * PREPARATION_PER_SLOT);
+  const pages: Promise<void>[] = [];
+  let failure: { e: unknown } | null = null;
   let discovered = 0;
+  const stopped = () => failure !== null || progress.failure !== null;
   try {
-    for await (const page of deps.graph.calendar.listOrganizedFutureMeetings(userId, {
-      now: ctx.now,
-      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
-    })) {
+    for await (const page of prefetch(
+      deps.graph.calendar.listOrganizedFutureMeetings(userId, {
+        now: ctx.now,
+        ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+      }),
+    )) {
+      if (stopped()) break;
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
-      await Promise.all(meetings.map((event) => limit(() => migrateMeeting(deps, ctx, event, tally))));
-      await progress(deps, userId, run, {
-        discoveredMeeting: discovered,
-        processedMeeting: tally.total,
-        succeededMeeting: tally.succeeded,
-        failedMeeting: tally.failed,
-        skippedMeeting: tally.skipped,
-        invitesUpdate: tally.invites,
-      });
+      const done = Promise.all(
+        meetings.map((event) =>
+          limit(async () => {
+            if (stopped()) return;
+            try {
+              await migrateMeeting(deps, ctx, event, tally, ledger);
+            } catch (e) {
+              failure ??= { e };
+            }
+          }),
+        ),
+      ).then(() =>
+        progress.offer({
+          discoveredMeeting: discovered,
+          processedMeeting: tally.total,
+          succeededMeeting: tally.succeeded,
+          failedMeeting: tally.failed,
+          skippedMeeting: tally.skipped,
+          invitesUpdate: tally.invites,
+        }),
+      );
+      pages.push(done);
+      // Memory: at most two pages in the works (and one being fetched).
+      if (pages.length >= 2) await pages.shift();
     }
   } catch (e) {
-    const stop = userStopOf(e);
+    failure ??= { e };
+  }
+  // Nothing of this run may still be writing when it ends: wait for every meeting, row and progress write.
+  await Promise.all(pages);
+  try {
+    await ledger.flush();
+  } catch (e) {
+    failure ??= { e };
+  }
+  await progress.idle().catch(() => undefined);
+  if (progress.failure !== null) {
+    const e = progress.failure.e;
+    if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
+    failure ??= { e };
+  }
+  if (failure !== null) {
+    const stop = userStopOf(failure.e);
     if (stop) return stop;
-    throw e;
+    throw failure.e;
   }
   return { kind: 'completed', counts: tally.counts() };
 }
 
-async function progress(
+/**
+ * Meetings in preparation per Graph slot of the mailbox: while one meeting's PATCH holds a slot, others render
+ * their block and write their ledger row, so a freed slot finds a meeting ready.
+ */
+export const PREPARATION_PER_SLOT = 4;
+
+async function writeProgress(
   deps: MigrateUserDeps,
   userId: string,
   run: RunKey,
   counts: NonNullable<MigrationStatus['progress']>,
 ): Promise<void> {
-  try {
-    await deps.repositories.status.mutate(userId, (cur) => recordProgress(cur, run, counts, deps.clock()), {
-      create: false,
-    });
-  } catch (e) {
-    if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
-    throw e;
-  }
+  await deps.repositories.status.mutate(userId, (cur) => recordProgress(cur, run, counts, deps.clock()), {
+    create: false,
+  });
 }
 
 async function migrateMeeting(
@@ -357,6 +407,7 @@ async function migrateMeeting(
   ctx: UserContext,
   event: MeetingEvent,
   tally: Tally,
+  rows: GroupCommitWriter<LedgerEntry>,
 ): Promise<void> {
   const ledger = deps.repositories.ledger;
   const body = event.body;
@@ -374,8 +425,14 @@ async function migrateMeeting(
     correlationId: ctx.run.correlationId,
     retryCount: ctx.run.retryCount,
   };
-  const write = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>) =>
-    ledger.upsert({ ...base, ...entry, at: deps.clock().toISOString() });
+  const row = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>): LedgerEntry => ({
+    ...base,
+    ...entry,
+    at: deps.clock().toISOString(),
+  });
+  // Rows that only record what happened are written behind (the run flushes them before it ends); a worker that
+  // dies first leaves the `pending` row, which, with the event's marker, tells the next attempt what was sent.
+  const record = (entry: Parameters<typeof row>[0]) => rows.defer(row(entry));
 
   if (decision.action === 'skip') {
     if (decision.reason === 'upToDate' && rendered !== null) {
@@ -389,29 +446,30 @@ async function migrateMeeting(
         // This migration sent it already (an earlier attempt, or this run before its worker died; a `failed`
         // row with this fingerprint is an ambiguous failure whose PATCH did land: the marker proves it).
         if (prior.outcome !== 'updated') {
-          await ledger.upsert({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
+          rows.defer({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
         }
         tally.succeed(prior.retryCount === ctx.run.retryCount);
         return;
       }
-      await write({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
+      record({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
       tally.skip('upToDate');
       return;
     }
-    await write({ outcome: 'skipped', reason: decision.reason });
+    record({ outcome: 'skipped', reason: decision.reason });
     tally.skip(decision.reason);
     return;
   }
 
   if (rendered === null || block === null) {
     const message = renderError !== null ? errorText(renderError) : 'no block could be rendered';
-    await write({ outcome: 'failed', errorCode: 'renderError', errorMessage: message });
+    record({ outcome: 'failed', errorCode: 'renderError', errorMessage: message });
     tally.fail('renderError');
     return;
   }
 
-  // Write-ahead: the ledger knows what is about to be sent before it is sent.
-  await write({ outcome: 'pending', fingerprint: rendered.fingerprint });
+  // Write-ahead: the ledger knows what is about to be sent before it is sent. This row is durable (its
+  // transaction committed) before the PATCH leaves.
+  await rows.write(row({ outcome: 'pending', fingerprint: rendered.fingerprint }));
   const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
   try {
     await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
@@ -423,7 +481,7 @@ async function migrateMeeting(
     if (code === null) throw e;
     if (e instanceof GraphRequestError && e.status === 404) {
       // Deleted between the listing and the update: not a meeting any more.
-      await write({
+      record({
         outcome: 'skipped',
         reason: 'cancelled',
         errorMessage: 'The meeting was deleted during the migration.',
@@ -431,7 +489,7 @@ async function migrateMeeting(
       tally.skip('cancelled');
       return;
     }
-    await write({
+    record({
       outcome: 'failed',
       errorCode: code,
       errorMessage: errorText(e),
@@ -440,7 +498,7 @@ async function migrateMeeting(
     tally.fail(code);
     return;
   }
-  await write({ outcome: 'updated', fingerprint: rendered.fingerprint });
+  record({ outcome: 'updated', fingerprint: rendered.fingerprint });
   tally.succeed(true);
 }
 
