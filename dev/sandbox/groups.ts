@@ -9,10 +9,12 @@
  * Permissions (group-list-transitivemembers.md, application): GroupMember.Read.All is the least privileged;
  * Directory.Read.All, Group.Read.All, Group.ReadWrite.All and GroupMember.ReadWrite.All also admit it. An app that
  * cannot read users (no User.Read.All or higher) gets user members with limited information: `@odata.type` and
- * `id` only ("Limited information returned for inaccessible member objects").
+ * `id` only ("Limited information returned for inaccessible member objects"); the sandbox's token always holds
+ * the service's list (User.Read.All included), so it serves users in full.
  */
 import { GraphError, page, selectList, topValue } from './http';
-import type { Route, RouteContext } from './router';
+import type { RoutePermissions } from './auth';
+import type { GraphRoute, RouteContext } from './router';
 import { typeProperties } from './schema';
 import type { SeedGroup } from './seed';
 import type { StoredUser } from './tenant';
@@ -65,10 +67,23 @@ function render(m: Member, select: string[] | undefined): Record<string, unknown
   return out;
 }
 
-export const groupRoutes: Route[] = [
+/** group-list-transitivemembers.md, application permissions: the least privileged first. */
+export const READ_GROUP_MEMBERS: RoutePermissions = {
+  accepted: [
+    'GroupMember.Read.All',
+    'GroupMember.ReadWrite.All',
+    'Group.Read.All',
+    'Group.ReadWrite.All',
+    'Directory.Read.All',
+  ],
+  family: 'directory',
+};
+
+export const groupRoutes: GraphRoute[] = [
   {
     method: 'GET',
     pattern: '/groups/:group/transitiveMembers',
+    permissions: READ_GROUP_MEMBERS,
     handler: (ctx) => {
       const select = memberSelect(ctx);
       const members = ctx.tenant.transitiveMembers(ctx.params.group ?? '');

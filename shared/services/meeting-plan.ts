@@ -19,7 +19,7 @@ import {
 } from '../domain/meeting-block';
 import type { SourceMeetingType } from '../domain/migration-type';
 import { GraphRequestError } from '../graph/errors';
-import type { DirectoryGateway, MeetingEvent } from '../graph/ports';
+import type { DirectoryGateway, DirectoryUser, MeetingEvent } from '../graph/ports';
 import type { Repositories } from '../storage/repositories';
 import type { Bridge } from '../storage/repositories/bridge-repository';
 import type { UserProfile } from '../storage/repositories/profile-repository';
@@ -51,7 +51,23 @@ export interface UserStop {
 
 export interface PrepareUserDeps {
   repositories: Pick<Repositories, 'profiles' | 'bridges'>;
-  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'> };
+  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'> };
+}
+
+/**
+ * Graph answers MailboxNotEnabledForRESTAPI for a mailbox that is on-premises, inactive or soft-deleted, and for
+ * a cloud user without an Exchange Online licence (who has no mailbox). The user's directory record tells them
+ * apart: a cloud-only user with no enabled Exchange plan is unlicensed; a synchronised (hybrid) user, or one who
+ * holds an Exchange plan, has a mailbox Graph cannot reach — on-premises, or inactive.
+ */
+export function unreachableMailboxCause(
+  user: Pick<DirectoryUser, 'assignedPlans' | 'onPremisesSyncEnabled'>,
+): 'mailboxOnPremises' | 'mailboxUnlicensed' {
+  const exchange = user.assignedPlans.some(
+    (p) => p.service?.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled',
+  );
+  if (exchange || user.onPremisesSyncEnabled === true) return 'mailboxOnPremises';
+  return 'mailboxUnlicensed';
 }
 
 /** A Graph failure that stops the whole run (rather than one meeting), or null. */
@@ -83,11 +99,14 @@ export async function prepareUser(
   let userPrincipalName = '';
   try {
     const user = await deps.graph.directory.getUser(userId);
-    if (user === null) return { kind: 'userError', code: 'userNotFound' };
+    if (user === null) {
+      const deleted = await deps.graph.directory.isDeletedUser(userId);
+      return { kind: 'userError', code: deleted ? 'userSoftDeleted' : 'userNotFound' };
+    }
     preferredLanguage = user.preferredLanguage;
     userPrincipalName = user.userPrincipalName;
     const mailbox = await deps.graph.directory.checkMailbox(userId);
-    if (mailbox.location === 'onPremises') return { kind: 'userError', code: 'mailboxOnPremises' };
+    if (mailbox.location === 'onPremises') return { kind: 'userError', code: unreachableMailboxCause(user) };
     if (mailbox.location === 'notFound') return { kind: 'userError', code: 'mailboxNotFound' };
     mailboxLanguage = mailbox.language;
   } catch (e) {

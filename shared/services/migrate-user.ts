@@ -47,7 +47,7 @@ import {
   type StartOutcome,
 } from '../domain/status';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
-import type { CalendarGateway, DirectoryGateway, MeetingEvent } from '../graph/ports';
+import type { CalendarGateway, DirectoryGateway, MeetingEvent, UpdatedEvent } from '../graph/ports';
 import { bodyOf, validateReceived } from '../queue/messages';
 import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
@@ -76,12 +76,18 @@ export const MEETING_ERROR_CODES = {
   graphContractError: 'Microsoft Graph answered with a shape the service cannot rely on.',
   renderError:
     "The new block could not be built from the meeting's join link and the user's dial-in data (see errorMessage).",
+  onlineMeetingLost:
+    'Graph answered the update with the meeting no longer an online meeting (Exchange disables one whose body ' +
+    'loses its meeting blob): the organizer must re-add the Teams meeting in Outlook.',
 } as const;
 export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
 
 export interface MigrateUserDeps {
   repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges'>;
-  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>; calendar: CalendarGateway };
+  graph: {
+    directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'>;
+    calendar: CalendarGateway;
+  };
   queue: () => QueuePublisher;
   clock: () => Date;
   config: Pick<Config, 'migrationMaxRetries' | 'mailboxConcurrency'>;
@@ -184,6 +190,8 @@ function meetingErrorCode(e: unknown): MeetingErrorCode | null {
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+export { unreachableMailboxCause } from './meeting-plan';
 
 interface UserContext extends UserPlanContext {
   run: RunKey;
@@ -471,8 +479,9 @@ async function migrateMeeting(
   // transaction committed) before the PATCH leaves.
   await rows.write(row({ outcome: 'pending', fingerprint: rendered.fingerprint }));
   const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
+  let updated: UpdatedEvent;
   try {
-    await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
+    updated = await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
       body: { contentType: body.contentType, content },
       marker: rendered.fingerprint,
     });
@@ -496,6 +505,20 @@ async function migrateMeeting(
       fingerprint: rendered.fingerprint,
     });
     tally.fail(code);
+    return;
+  }
+  if (event.isOnlineMeeting && updated.isOnlineMeeting === false) {
+    // The update landed (attendees got it), but Exchange no longer treats the event as an online meeting.
+    record({
+      outcome: 'failed',
+      errorCode: 'onlineMeetingLost',
+      errorMessage:
+        'The update was sent, but Microsoft Graph now reports the event as not an online meeting ' +
+        '(isOnlineMeeting false): its join link no longer works from the calendar. Have the organizer open the ' +
+        'meeting in Outlook and add the Teams meeting again.',
+      fingerprint: rendered.fingerprint,
+    });
+    tally.fail('onlineMeetingLost');
     return;
   }
   record({ outcome: 'updated', fingerprint: rendered.fingerprint });

@@ -132,7 +132,10 @@ export type PreviewResponse = z.output<typeof previewResponseSchema>;
 
 export interface PreviewPorts {
   repositories: Pick<Repositories, 'profiles' | 'bridges'>;
-  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>; calendar: CalendarGateway };
+  graph: {
+    directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'>;
+    calendar: CalendarGateway;
+  };
   clock: () => Date;
   /** Meetings per listing page, as the worker reads them (default: the gateway's). */
   listingPageSize?: number;
