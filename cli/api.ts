@@ -42,7 +42,21 @@ export const statusRecordSchema = z.looseObject({
   lastMessageCode: z.string().optional(),
   skippedMeeting: count.optional(),
   notBefore: z.string().nullable().optional(),
-  progress: z.object({ discoveredMeeting: count, processedMeeting: count }).nullable().optional(),
+  progress: z
+    .looseObject({
+      discoveredMeeting: count,
+      processedMeeting: count,
+      succeededMeeting: count.optional(),
+      failedMeeting: count.optional(),
+      skippedMeeting: count.optional(),
+      invitesUpdate: count.optional(),
+      percent: z.number().optional(),
+    })
+    .nullable()
+    .optional(),
+  queuePosition: count.optional(),
+  estimatedStart: z.string().nullable().optional(),
+  estimatedEnd: z.string().nullable().optional(),
 });
 export type StatusRecord = z.output<typeof statusRecordSchema>;
 
@@ -54,6 +68,7 @@ export const meetingResultSchema = z.looseObject({
   eventType: z.string().optional(),
   subject: z.string(),
   start: z.string(),
+  nextOccurrence: z.string().optional(),
   blockKind: z.string(),
   outcome: z.string(),
   reason: z.string().optional(),
@@ -127,6 +142,71 @@ export const bridgeSchema = z.looseObject({
   ),
 });
 export type Bridge = z.output<typeof bridgeSchema>;
+
+/** One meeting of a preview (POST /api/migrations/preview). */
+export const previewMeetingSchema = z.looseObject({
+  eventId: z.string(),
+  seriesMasterId: z.string().nullable().optional(),
+  eventType: z.string(),
+  subject: z.string(),
+  start: z.string(),
+  nextOccurrence: z.string().nullable().optional(),
+  decision: z.string(),
+  reason: z.string().optional(),
+  error: z.string().optional(),
+  blockKind: z.string(),
+  contentType: z.enum(['html', 'text']).optional(),
+  blockBefore: z.string().optional(),
+  blockAfter: z.string().optional(),
+});
+export type PreviewMeeting = z.output<typeof previewMeetingSchema>;
+
+export const previewSchema = z.looseObject({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  migrationType: z.string(),
+  asOf: z.string(),
+  counts: z.looseObject({
+    totalMeeting: count,
+    updateMeeting: count,
+    skippedMeeting: count,
+    failedMeeting: count,
+    skipReasons: z.record(z.string(), count),
+  }),
+  meetings: z.array(previewMeetingSchema),
+  continuationToken: z.string().optional(),
+});
+export type Preview = z.output<typeof previewSchema>;
+
+export const batchRejectionSchema = z.looseObject({
+  identity: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export const batchStartedSchema = z.looseObject({
+  batchId: z.string(),
+  accepted: count,
+  rejected: z.array(batchRejectionSchema),
+});
+export type BatchStarted = z.output<typeof batchStartedSchema>;
+
+export const batchProgressSchema = z.looseObject({
+  batchId: z.string(),
+  accepted: count,
+  released: count,
+  complete: z.boolean(),
+  progress: z.looseObject({
+    waiting: count,
+    rejected: count,
+    Pending: count,
+    InProgress: count,
+    Succeeded: count,
+    Failed: count,
+  }),
+  estimatedReleaseEnd: z.string().nullable().optional(),
+  rejected: z.array(batchRejectionSchema),
+});
+export type BatchProgress = z.output<typeof batchProgressSchema>;
 
 /**
  * One page of GET /api/migrations?pageSize=: `{ value, continuationToken? }`. A plain array (the unpaged answer,
@@ -429,6 +509,54 @@ export class MmsApi {
   }): Promise<Raw<StatusRecord> & { outcome: string }> {
     const r = await this.request('POST', 'migrations', statusRecordSchema, body);
     return { ...r, outcome: r.headers.get('x-mms-request-outcome') ?? 'queued' };
+  }
+
+  /** POST /api/migrations/preview — every page of the dry run, merged (`json` is the list of pages). */
+  async preview(body: {
+    identity: string;
+    sourceMeetingType?: string;
+    targetMeetingType?: string;
+  }): Promise<Raw<Preview>> {
+    const first = await this.request('POST', 'migrations/preview', previewSchema, { ...body, pageSize: 500 });
+    const pages: unknown[] = [first.json];
+    const merged: Preview = { ...first.value, meetings: [...first.value.meetings] };
+    let token = first.value.continuationToken;
+    const seen = new Set<string>();
+    while (token !== undefined) {
+      if (seen.has(token)) {
+        throw new ResponseShapeError(
+          `${this.baseUrl}/api/migrations/preview`,
+          'a continuation token came back twice',
+        );
+      }
+      seen.add(token);
+      const next = await this.request('POST', 'migrations/preview', previewSchema, {
+        ...body,
+        pageSize: 500,
+        continuationToken: token,
+      });
+      pages.push(next.json);
+      merged.meetings.push(...next.value.meetings);
+      token = next.value.continuationToken;
+    }
+    delete merged.continuationToken;
+    return { value: merged, json: pages.length === 1 ? first.json : pages, headers: first.headers };
+  }
+
+  /** POST /api/migrations/batch — a bulk start. */
+  startBatch(body: {
+    identities?: string[];
+    groupId?: string;
+    servicePlanId?: string;
+    sourceMeetingType?: string;
+    targetMeetingType?: string;
+  }): Promise<Raw<BatchStarted>> {
+    return this.request('POST', 'migrations/batch', batchStartedSchema, body);
+  }
+
+  /** GET /api/migrations/batches/{batchId}. */
+  getBatch(batchId: string): Promise<Raw<BatchProgress>> {
+    return this.request('GET', `migrations/batches/${encodeURIComponent(batchId)}`, batchProgressSchema);
   }
 
   /** GET /api/migrations/{identity}. */

@@ -7,7 +7,13 @@
  *                                             records 500 a page, following the API's continuation tokens
  *   start <identity> [--source All|SfB|Teams] [--target Current|Teams]
  *                                             Start-CsExMeetingMigration
+ *   start --file users.csv | --group <groupId> | --service-plan <id>
+ *                                             a bulk start (POST /api/migrations/batch); prints the batch id
+ *   batch <batchId> [--wait]                  the bulk start's progress by state
  *   meetings <identity> [--correlation-id ID] the per-meeting results of the user's migration
+ *   preview <identity> [--source T] [--target T] [--meeting N|eventId]
+ *                                             dry run: what a migration would do with each meeting (nothing is
+ *                                             sent or written); --meeting shows that meeting's block diff
  *   watch [--interval 2]                      summary + users in progress, redrawn until nothing is Pending or
  *                                             InProgress (exit 0); Ctrl-C stops it
  *   settings [get|set] [--meeting-migration-enabled B] [--automatically-migrate-user-meetings B]
@@ -30,6 +36,7 @@
  * Exit codes: 0 done; 1 the API refused (`error <code>: <message>`, the API's own error), nothing answered (with
  * a hint to run `npm start`), or a bad command line (commander names the option or argument).
  */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Argument, CommanderError, Option } from 'commander';
 import { MmsCommand } from './command';
@@ -49,6 +56,7 @@ import {
   parseInterval,
   parseLanguages,
   parseMigrationType,
+  parseObjectId,
   parseNumberType,
   parsePhoneNumber,
   parsePlace,
@@ -60,15 +68,27 @@ import {
   parseUpgradeMode,
   phoneNumberValue,
 } from './options';
+import { blockDiff, readableLines } from './block-diff';
+import { IdentitiesFileError, parseIdentitiesFile } from './identities-file';
 import { formatList, formatTable } from './table';
 import type { PreflightCheck, PreflightReport } from '../shared/domain/preflight';
 import {
+  batchLine,
+  batchTable,
   bridgesTable,
   dialInList,
+  eventTypeLabel,
   formatDate,
+  NON_TTY_FLEX_WIDTH,
+  type Fit,
+  formatMinute,
   meetingsTable,
+  meetingWhen,
   outcomeCounts,
   outcomeLine,
+  previewSummary,
+  previewTable,
+  rejectedTable,
   statusTable,
   summaryTable,
   unregisterReport,
@@ -87,6 +107,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   sleep: (ms: number) => Promise<void>;
   fetch?: typeof fetch;
+  /** Reads a file (--file); default node:fs. */
+  readFile?: (path: string) => Promise<string>;
 }
 
 export function processIo(): CliIo {
@@ -168,6 +190,8 @@ export function buildProgram(io: CliIo): Command {
     return new MmsApi({ baseUrl: g.url, functionKey: g.key, ...(io.fetch ? { fetch: io.fetch } : {}) });
   };
   const line = (text = '') => io.out(`${text}\n`);
+  // A terminal: fit its width. Not a terminal (a pipe, a file, a CI log): cut the long free-text columns.
+  const fit: Fit = io.columns ?? { flexMax: NON_TTY_FLEX_WIDTH };
   const json = (value: unknown) => line(JSON.stringify(value, null, 2));
 
   program
@@ -215,7 +239,7 @@ export function buildProgram(io: CliIo): Command {
         const r = await api().listMigrations(q);
         if (globals().json) return json(r.json);
         if (r.value.length === 0) return line('No migration matches.');
-        line(statusTable(r.value, io.columns));
+        line(statusTable(r.value, fit));
       },
     );
 
@@ -234,27 +258,112 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('start')
-    .description('Start-CsExMeetingMigration: migrate the meetings of one user now')
-    .argument('<identity>', 'the user (a UPN or an object id)')
+    .description(
+      'Start-CsExMeetingMigration: migrate the meetings of one user now, or of many (--file, --group, --service-plan)',
+    )
+    .argument('[identity]', 'the user (a UPN or an object id)')
     .option('--source <type>', 'which meetings: All, SfB or Teams (default All)', parseSourceMeetingType)
     .option('--target <type>', 'into what: Current or Teams (default Current)', parseTargetMeetingType)
-    .action(async (identity: string, o: { source?: string; target?: string }) => {
-      const r = await api().startMigration({
-        identity,
-        ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
-        ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
-      });
-      if (globals().json) return json(r.json);
-      const what: Record<string, string> = {
-        queued: 'Migration queued',
-        merged: 'Merged into the pending migration',
-        takenOver: 'The running migration had stalled; taken over, it runs again now',
-        followUpRecorded: 'A migration is running; this one runs after it',
-      };
-      line(
-        `${what[r.outcome] ?? r.outcome} for ${r.value.userPrincipalName} (correlation id ${r.value.correlationId}).`,
-      );
-      line(statusTable([r.value], io.columns));
+    .option(
+      '--file <path>',
+      'a bulk start: the users listed in a CSV (UserPrincipalName column) or one per line',
+    )
+    .option(
+      '--group <groupId>',
+      'a bulk start: the members of a group (nested groups included)',
+      parseObjectId,
+    )
+    .option(
+      '--service-plan <servicePlanId>',
+      'a bulk start: every user holding the service plan',
+      parseObjectId,
+    )
+    .action(
+      async (
+        identity: string | undefined,
+        o: { source?: string; target?: string; file?: string; group?: string; servicePlan?: string },
+        cmd: Command,
+      ) => {
+        const types = {
+          ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
+          ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
+        };
+        const bulk = o.file !== undefined || o.group !== undefined || o.servicePlan !== undefined;
+        if (identity !== undefined && bulk) {
+          cmd.error(
+            'error: give one <identity>, or --file / --group / --service-plan for a bulk start, not both',
+          );
+        }
+        if (!bulk) {
+          if (identity === undefined) {
+            cmd.error('error: give the <identity> to migrate, or --file, --group or --service-plan');
+            return;
+          }
+          const r = await api().startMigration({ identity, ...types });
+          if (globals().json) return json(r.json);
+          const what: Record<string, string> = {
+            queued: 'Migration queued',
+            merged: 'Merged into the pending migration',
+            takenOver: 'The running migration had stalled; taken over, it runs again now',
+            followUpRecorded: 'A migration is running; this one runs after it',
+          };
+          line(
+            `${what[r.outcome] ?? r.outcome} for ${r.value.userPrincipalName} (correlation id ${r.value.correlationId}).`,
+          );
+          line(statusTable([r.value], fit));
+          return;
+        }
+        let identities: string[] | undefined;
+        if (o.file !== undefined) {
+          let text: string;
+          try {
+            text = await (io.readFile ?? ((p: string) => readFile(p, 'utf8')))(o.file);
+          } catch (e) {
+            cmd.error(`error: --file ${o.file}: ${e instanceof Error ? e.message : String(e)}`);
+            return;
+          }
+          try {
+            identities = parseIdentitiesFile(text);
+          } catch (e) {
+            if (!(e instanceof IdentitiesFileError)) throw e;
+            cmd.error(`error: --file ${o.file}: ${e.message}`);
+            return;
+          }
+        }
+        const r = await api().startBatch({
+          ...(identities !== undefined ? { identities } : {}),
+          ...(o.group !== undefined ? { groupId: o.group } : {}),
+          ...(o.servicePlan !== undefined ? { servicePlanId: o.servicePlan } : {}),
+          ...types,
+        });
+        if (globals().json) return json(r.json);
+        const b = r.value;
+        line(
+          `Batch ${b.batchId} started: ${b.accepted} user${b.accepted === 1 ? '' : 's'} accepted, ` +
+            `${b.rejected.length} rejected. They are queued a few at a time; follow it with \`batch ${b.batchId}\`.`,
+        );
+        if (b.rejected.length > 0) line(rejectedTable(b.rejected, fit));
+      },
+    );
+
+  program
+    .command('batch')
+    .description('The progress of a bulk start, by state')
+    .argument('<batchId>', 'the batch id `start --file/--group` printed')
+    .option('--wait', 'redraw until every member has finished')
+    .option('--interval <seconds>', 'seconds between redraws with --wait', parseInterval, 2)
+    .action(async (batchId: string, o: { wait?: boolean; interval: number }) => {
+      for (;;) {
+        const r = await api().getBatch(batchId);
+        if (globals().json) line(JSON.stringify(r.json));
+        else {
+          const frame = [batchLine(r.value), '', batchTable(r.value), ''];
+          if (r.value.rejected.length > 0) frame.push(rejectedTable(r.value.rejected, fit), '');
+          io.out((o.wait && io.isTTY ? '\x1b[H\x1b[2J' : '') + frame.join('\n'));
+        }
+        if (!o.wait || r.value.complete) return;
+        await io.sleep(o.interval * 1000);
+      }
     });
 
   program
@@ -271,8 +380,63 @@ export function buildProgram(io: CliIo): Command {
       const p = r.value;
       line(`${p.userPrincipalName}: ${p.state}, migration ${p.correlationId}: ${outcomeCounts(p.meetings)}.`);
       if (p.meetings.length === 0) return line('No meeting results recorded for this migration.');
-      line(meetingsTable(p.meetings, io.columns));
+      line(meetingsTable(p.meetings, fit));
     });
+
+  program
+    .command('preview')
+    .description(
+      'Dry run: what a migration of the user would do with each meeting; nothing is sent or written',
+    )
+    .argument('<identity>', 'the user (a UPN or an object id)')
+    .option('--source <type>', 'which meetings: All, SfB or Teams (default All)', parseSourceMeetingType)
+    .option('--target <type>', 'into what: Current or Teams (default Current)', parseTargetMeetingType)
+    .option('--meeting <n|eventId>', 'show the block before and after for this meeting (its # or event id)')
+    .action(
+      async (identity: string, o: { source?: string; target?: string; meeting?: string }, cmd: Command) => {
+        const r = await api().preview({
+          identity,
+          ...(o.source !== undefined ? { sourceMeetingType: o.source } : {}),
+          ...(o.target !== undefined ? { targetMeetingType: o.target } : {}),
+        });
+        const p = r.value;
+        if (o.meeting === undefined) {
+          if (globals().json) return json(r.json);
+          line(previewSummary(p));
+          if (p.meetings.length === 0) return line('No future meetings organized by this user.');
+          line(previewTable(p.meetings, fit));
+          const example = p.meetings.findIndex((m) => m.decision === 'update');
+          if (example >= 0) {
+            line();
+            line(`The block of one meeting, before and after: add --meeting ${example + 1}`);
+          }
+          return;
+        }
+        const n = /^\d{1,6}$/.test(o.meeting) ? Number(o.meeting) : NaN;
+        const m = Number.isInteger(n) ? p.meetings[n - 1] : p.meetings.find((x) => x.eventId === o.meeting);
+        if (m === undefined) {
+          cmd.error(
+            `error: --meeting ${o.meeting}: no such meeting; give a # from 1 to ${p.meetings.length} or an event id`,
+          );
+          return;
+        }
+        if (globals().json) return json(m);
+        line(
+          `${m.subject} (${eventTypeLabel(m.eventType)}, ${formatMinute(meetingWhen(m))} UTC): ${m.decision}` +
+            (m.reason !== undefined ? ` (${m.reason})` : '') +
+            '.',
+        );
+        if (m.error !== undefined) line(m.error);
+        if (m.blockBefore === undefined) return line('The body holds no online-meeting block.');
+        if (m.blockAfter === undefined) {
+          line('The block stays as it is:');
+          for (const l of readableLines(m.blockBefore, m.contentType ?? 'html')) line(`  ${l}`);
+          return;
+        }
+        line('The block, as attendees read it (- now, + after the migration):');
+        for (const l of blockDiff(m.blockBefore, m.blockAfter, m.contentType ?? 'html')) line(l);
+      },
+    );
 
   program
     .command('watch')
@@ -298,7 +462,7 @@ export function buildProgram(io: CliIo): Command {
             summaryTable(summary.value),
             '',
             active.length > 0
-              ? `Users in progress (${active.length}):\n${statusTable(active, io.columns)}`
+              ? `Users in progress (${active.length}):\n${statusTable(active, fit)}`
               : 'Nothing is Pending or InProgress.',
             '',
           ].join('\n');
@@ -463,7 +627,7 @@ export function buildProgram(io: CliIo): Command {
       const r = await api().listBridges();
       if (globals().json) return json(r.json);
       if (r.value.length === 0) return line('No bridges.');
-      line(bridgesTable(r.value, io.columns));
+      line(bridgesTable(r.value, fit));
     });
 
   bridges
@@ -499,7 +663,7 @@ export function buildProgram(io: CliIo): Command {
         line(
           `Added ${added?.number ?? number} (${o.type}, ${o.city}, ${o.country}) to bridge "${b.name}" (${b.id}).`,
         );
-        line(bridgesTable([b], io.columns));
+        line(bridgesTable([b], fit));
       },
     );
 

@@ -177,3 +177,6 @@ const languagesSchema = z
 export function parseLanguages(value: string): string[] {
   return check(languagesSchema, value);
 }
+
+/** A directory object id (a GUID): `start --group`, `start --service-plan`. */
+export const parseObjectId = parseBridgeId;

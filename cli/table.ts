@@ -40,6 +40,11 @@ export interface TableOptions {
   maxWidth?: number;
   /** Spaces between columns (default 1, as Format-Table). */
   gap?: number;
+  /**
+   * A cap for the flex column when there is no `maxWidth` (output that is not a terminal: a pipe, a file, a CI
+   * log), so that a long message is cut rather than making every line hundreds of columns wide.
+   */
+  flexMaxWidth?: number;
 }
 
 const ELLIPSIS = '…';
@@ -108,7 +113,8 @@ export function layoutTable<Row>(
   const cells = rows.map((row) => columns.map((c) => cell(c.value(row))));
   const natural = columns.map((c, i) => {
     const w = Math.max(displayWidth(c.header), ...cells.map((r) => displayWidth(r[i] ?? '')));
-    return c.maxWidth !== undefined ? Math.min(w, Math.max(c.maxWidth, 1)) : w;
+    const cap = c.maxWidth ?? (c.flex && options.maxWidth === undefined ? options.flexMaxWidth : undefined);
+    return cap !== undefined ? Math.min(w, Math.max(cap, 1)) : w;
   });
   let active = columns.map((_, i) => i);
   const omitted: string[] = [];

@@ -1,9 +1,10 @@
 /**
  * What the CLI and the `npm start` demo print, built from the API's answers with cli/table.ts (pure: no I/O).
  *
- * - statusTable: `Get-CsMeetingMigrationStatus | Format-Table` — UserPrincipalName, State, MigrationType,
- *   RetryCount, TotalMeeting, SucceededMeeting, FailedMeeting, InvitesUpdate, LastMessage (cut to the width
- *   left), ModifiedDate.
+ * - statusTable: `Get-CsMeetingMigrationStatus | Format-Table` — UserPrincipalName, State, Progress (while anyone
+ *   is Pending or InProgress: place in the queue and estimated start, or percent done and estimated end),
+ *   MigrationType, RetryCount, TotalMeeting, SucceededMeeting, FailedMeeting, InvitesUpdate (the running counts
+ *   while InProgress), LastMessage (cut to the width left), ModifiedDate.
  * - summaryTable: `Get-CsMeetingMigrationStatus -SummaryOnly` — State, UserCount.
  * - meetingsTable: the per-meeting results — Start, Subject, Kind, Outcome, Reason (skip reason, or error code
  *   and message).
@@ -11,15 +12,18 @@
  * - bridgesTable, unregisterReport: the bridges and their numbers; what removing a number did to users.
  */
 import type {
+  BatchProgress,
   Bridge,
   DialInView,
   MeetingResult,
   MigrationOutcome,
+  Preview,
+  PreviewMeeting,
   StatusRecord,
   SummaryRow,
   UnregisterNumberResponse,
 } from './api';
-import { formatList, formatTable, type Column } from './table';
+import { formatList, formatTable, type Column, type TableOptions } from './table';
 
 /** An ISO date-time as `2026-11-21 21:23:18Z` (UTC, seconds); anything else as given. */
 export function formatDate(iso: string | null | undefined): string {
@@ -41,6 +45,20 @@ export type SummaryCount = Pick<SummaryRow, 'state' | 'userCount'>;
 const right = 'right' as const;
 
 /**
+ * How a table is fitted: a terminal's width in columns (columns are cut, then left out, to fit), or, for output
+ * that is not a terminal, a cap for the long free-text column (LastMessage, Reason), which is cut to it.
+ */
+export type Fit = number | { flexMax: number } | undefined;
+
+/** Where output is not a terminal, the long free-text column is cut to this many columns. */
+export const NON_TTY_FLEX_WIDTH = 80;
+
+export function fitOptions(fit: Fit): TableOptions {
+  if (fit === undefined) return {};
+  return typeof fit === 'number' ? { maxWidth: fit } : { flexMaxWidth: fit.flexMax };
+}
+
+/**
  * The status columns. In a narrow terminal LastMessage is cut first, then UserPrincipalName (to 24), then the
  * least telling columns are left out: ModifiedDate, MigrationType, RetryCount, InvitesUpdate, TotalMeeting,
  * FailedMeeting, in that order.
@@ -48,19 +66,69 @@ const right = 'right' as const;
 export const STATUS_COLUMNS: readonly Column<StatusRecord>[] = [
   { header: 'UserPrincipalName', value: (s) => s.userPrincipalName, shrink: true, minWidth: 24 },
   { header: 'State', value: (s) => s.state },
+  { header: 'Progress', value: queueOrProgress, dropPriority: 0.5 },
   { header: 'MigrationType', value: (s) => s.migrationType, dropPriority: 5 },
   { header: 'RetryCount', value: (s) => s.retryCount, align: right, dropPriority: 4 },
-  { header: 'TotalMeeting', value: (s) => s.totalMeeting, align: right, dropPriority: 2 },
-  { header: 'SucceededMeeting', value: (s) => s.succeededMeeting, align: right },
-  { header: 'FailedMeeting', value: (s) => s.failedMeeting, align: right, dropPriority: 1 },
-  { header: 'InvitesUpdate', value: (s) => s.invitesUpdate, align: right, dropPriority: 3 },
+  { header: 'TotalMeeting', value: (s) => running(s).totalMeeting, align: right, dropPriority: 2 },
+  { header: 'SucceededMeeting', value: (s) => running(s).succeededMeeting, align: right },
+  { header: 'FailedMeeting', value: (s) => running(s).failedMeeting, align: right, dropPriority: 1 },
+  { header: 'InvitesUpdate', value: (s) => running(s).invitesUpdate, align: right, dropPriority: 3 },
   { header: 'LastMessage', value: (s) => s.lastMessage, flex: true, minWidth: 20 },
   { header: 'ModifiedDate', value: (s) => formatDate(s.modifiedDate), dropPriority: 6 },
 ];
 
+/**
+ * The counts the table shows: while a run is InProgress, its running counts (meetings found so far and those done
+ * by outcome), so they move as the run goes; otherwise the record's.
+ */
+export function running(s: StatusRecord): {
+  totalMeeting: number;
+  succeededMeeting: number;
+  failedMeeting: number;
+  invitesUpdate: number;
+} {
+  const p = s.progress;
+  if (s.state !== 'InProgress' || p === null || p === undefined) return s;
+  return {
+    totalMeeting: p.discoveredMeeting,
+    succeededMeeting: p.succeededMeeting ?? s.succeededMeeting,
+    failedMeeting: p.failedMeeting ?? s.failedMeeting,
+    invitesUpdate: p.invitesUpdate ?? s.invitesUpdate,
+  };
+}
+
+/** "HH:MM" UTC of an estimate, prefixed with the day when it is not today. */
+function estimate(iso: string | null | undefined, now: Date): string {
+  if (iso === null || iso === undefined) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const day = d.toISOString().slice(0, 10);
+  const time = d.toISOString().slice(11, 16);
+  return day === now.toISOString().slice(0, 10) ? `~${time}Z` : `~${day} ${time}Z`;
+}
+
+/** Pending: "#3 ~14:05Z" (place in the queue, estimated start); InProgress: "45% ~14:10Z" (estimated end). */
+export function queueOrProgress(s: StatusRecord, now: Date = new Date()): string {
+  if (s.state === 'Pending' && s.queuePosition !== undefined) {
+    return `#${s.queuePosition} ${estimate(s.estimatedStart, now)}`.trim();
+  }
+  if (s.state === 'InProgress') {
+    const p = s.progress;
+    const percent =
+      p?.percent ??
+      (p && p.discoveredMeeting > 0 ? Math.floor((p.processedMeeting / p.discoveredMeeting) * 100) : 0);
+    return `${percent}% ${estimate(s.estimatedEnd, now)}`.trim();
+  }
+  return '';
+}
+
 /** Format-Table of status records, fitted to `width` columns (LastMessage is cut). */
-export function statusTable(records: readonly StatusRecord[], width?: number): string {
-  return formatTable(STATUS_COLUMNS, records, width !== undefined ? { maxWidth: width } : {});
+export function statusTable(records: readonly StatusRecord[], width?: Fit): string {
+  // The Progress column only while someone is queued or running.
+  const columns = records.some((r) => queueOrProgress(r) !== '')
+    ? STATUS_COLUMNS
+    : STATUS_COLUMNS.filter((c) => c.header !== 'Progress');
+  return formatTable(columns, records, fitOptions(width));
 }
 
 /** Format-Table of the summary: every row the API gave, in its order. */
@@ -86,8 +154,29 @@ export function meetingReason(m: MeetingResult): string {
   return '';
 }
 
+/** Graph's event types as a short word. */
+const EVENT_TYPE_LABELS: Record<string, string> = {
+  singleInstance: 'single',
+  seriesMaster: 'series',
+  exception: 'exception',
+  occurrence: 'occurrence',
+};
+
+export function eventTypeLabel(type: string | undefined): string {
+  return type === undefined ? '' : (EVENT_TYPE_LABELS[type] ?? type);
+}
+
+/**
+ * When a meeting takes place next: a series by its next occurrence (its own start is the first occurrence, maybe
+ * long past: a series master dated last month would look like a past meeting being changed), else its start.
+ */
+export function meetingWhen(m: { start: string; nextOccurrence?: string | null | undefined }): string {
+  return m.nextOccurrence ? m.nextOccurrence : m.start;
+}
+
 const MEETING_COLUMNS: readonly Column<MeetingResult>[] = [
-  { header: 'Start', value: (m) => formatMinute(m.start) },
+  { header: 'Start', value: (m) => formatMinute(meetingWhen(m)) },
+  { header: 'Type', value: (m) => eventTypeLabel(m.eventType) },
   { header: 'Subject', value: (m) => m.subject, maxWidth: 40, shrink: true, minWidth: 16 },
   { header: 'Kind', value: (m) => m.blockKind, dropPriority: 1 },
   { header: 'Outcome', value: (m) => m.outcome },
@@ -95,11 +184,11 @@ const MEETING_COLUMNS: readonly Column<MeetingResult>[] = [
 ];
 
 /** The per-meeting results, by start time (then subject). */
-export function meetingsTable(meetings: readonly MeetingResult[], width?: number): string {
+export function meetingsTable(meetings: readonly MeetingResult[], width?: Fit): string {
   const sorted = [...meetings].sort(
-    (a, b) => a.start.localeCompare(b.start) || a.subject.localeCompare(b.subject),
+    (a, b) => meetingWhen(a).localeCompare(meetingWhen(b)) || a.subject.localeCompare(b.subject),
   );
-  return formatTable(MEETING_COLUMNS, sorted, width !== undefined ? { maxWidth: width } : {});
+  return formatTable(MEETING_COLUMNS, sorted, fitOptions(width));
 }
 
 /** Meetings counted by outcome: `12 updated, 3 skipped, 0 failed`. */
@@ -204,7 +293,7 @@ interface BridgeNumberRow {
 }
 
 /** Every bridge's numbers, one row per number (default numbers marked). */
-export function bridgesTable(bridges: readonly Bridge[], width?: number): string {
+export function bridgesTable(bridges: readonly Bridge[], width?: Fit): string {
   const rows: BridgeNumberRow[] = bridges.flatMap((bridge) =>
     bridge.numbers.map((number) => ({ bridge, number })),
   );
@@ -222,7 +311,7 @@ export function bridgesTable(bridges: readonly Bridge[], width?: number): string
       { header: 'Languages', value: (r) => r.number.languages.join(', '), flex: true, minWidth: 10 },
     ],
     rows,
-    width !== undefined ? { maxWidth: width } : {},
+    fitOptions(width),
   );
 }
 
@@ -250,4 +339,96 @@ export function unregisterReport(r: UnregisterNumberResponse): string {
     );
   }
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Preview
+
+const PREVIEW_COLUMNS: readonly Column<PreviewMeeting & { n: number }>[] = [
+  { header: '#', value: (m) => m.n, align: right },
+  { header: 'Start', value: (m) => formatMinute(meetingWhen(m)) },
+  { header: 'Type', value: (m) => eventTypeLabel(m.eventType) },
+  { header: 'Subject', value: (m) => m.subject, maxWidth: 40, shrink: true, minWidth: 16 },
+  { header: 'Kind', value: (m) => m.blockKind, dropPriority: 1 },
+  { header: 'Decision', value: (m) => m.decision },
+  {
+    header: 'Reason',
+    value: (m) => (m.error !== undefined ? `${m.reason ?? ''}: ${m.error}` : (m.reason ?? '')),
+    flex: true,
+    minWidth: 20,
+  },
+];
+
+/** The preview's meetings in the order the API listed them, numbered from 1 (`--meeting <n>` picks one). */
+export function previewTable(meetings: readonly PreviewMeeting[], width?: Fit): string {
+  const rows = meetings.map((m, i) => ({ ...m, n: i + 1 }));
+  return formatTable(PREVIEW_COLUMNS, rows, fitOptions(width));
+}
+
+/** "ada@contoso.com (ToSameType): 12 meetings: 5 would be updated, 6 skipped (4 past, 2 upToDate), 1 would fail." */
+export function previewSummary(p: Preview): string {
+  const c = p.counts;
+  const reasons = Object.entries(c.skipReasons)
+    .filter(([, n]) => n > 0)
+    .map(([r, n]) => `${n} ${r}`)
+    .join(', ');
+  const parts = [
+    `${c.updateMeeting} would be updated (attendees get an update)`,
+    `${c.skippedMeeting} skipped${reasons ? ` (${reasons})` : ''}`,
+  ];
+  if (c.failedMeeting > 0) parts.push(`${c.failedMeeting} would fail`);
+  return (
+    `Preview of ${p.userPrincipalName} (${p.migrationType}) as of ${formatDate(p.asOf)}: ` +
+    `${c.totalMeeting} meeting${c.totalMeeting === 1 ? '' : 's'}: ${parts.join(', ')}. Nothing was changed.`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Batches
+
+/** A batch's members by where they are, as a two-column table. */
+export function batchTable(b: BatchProgress): string {
+  const rows: [string, number][] = [
+    ['Waiting', b.progress.waiting],
+    ['Pending', b.progress.Pending],
+    ['InProgress', b.progress.InProgress],
+    ['Succeeded', b.progress.Succeeded],
+    ['Failed', b.progress.Failed],
+    ['Rejected', b.progress.rejected],
+  ];
+  return formatTable<[string, number]>(
+    [
+      { header: 'State', value: (r) => r[0] },
+      { header: 'UserCount', value: (r) => r[1], align: right },
+    ],
+    rows,
+  );
+}
+
+/** "Batch 1f2…: 40 users, 25 released, complete." */
+export function batchLine(b: BatchProgress): string {
+  const pace =
+    b.estimatedReleaseEnd !== null && b.estimatedReleaseEnd !== undefined
+      ? ` (all released by ${formatDate(b.estimatedReleaseEnd)})`
+      : '';
+  return (
+    `Batch ${b.batchId}: ${b.accepted} user${b.accepted === 1 ? '' : 's'}, ${b.released} released${pace}` +
+    (b.complete ? ', complete.' : ', running.')
+  );
+}
+
+/** Identities a batch refused. */
+export function rejectedTable(
+  rows: readonly { identity: string; code: string; message: string }[],
+  width?: Fit,
+): string {
+  return formatTable(
+    [
+      { header: 'Identity', value: (r: (typeof rows)[number]) => r.identity, shrink: true, minWidth: 24 },
+      { header: 'Code', value: (r: (typeof rows)[number]) => r.code },
+      { header: 'Message', value: (r: (typeof rows)[number]) => r.message, flex: true, minWidth: 20 },
+    ],
+    rows,
+    fitOptions(width),
+  );
 }

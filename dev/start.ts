@@ -284,6 +284,13 @@ async function main(): Promise<void> {
     if (sandbox) {
       rows.push(['Sandbox control', sandbox.controlUrl]);
       rows.push(['Sandbox token', `Authorization: Bearer ${sandbox.token}`]);
+      const pilot = sandbox.seed.groups?.[0];
+      if (pilot !== undefined) {
+        rows.push([
+          'Sandbox group',
+          `${pilot.id}   (${pilot.displayName}, a nested group inside; npm run mms -- start --group ${pilot.id})`,
+        ]);
+      }
     }
     rows.push([
       'Table Storage',

@@ -28,7 +28,7 @@
  */
 import { app, type HttpHandler, type HttpMethod } from '@azure/functions';
 import { z } from 'zod';
-import { migrationStatusSchema } from '../shared/domain/status';
+import { migrationStatusViewSchema } from '../shared/domain/queue-estimate';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 
@@ -84,7 +84,8 @@ export interface RouteDoc {
 
 /** Used by several routes. */
 export const IDENTITY_PARAM = 'The user: a UPN (adele@contoso.com) or a directory object id.';
-export const MIGRATION_STATUS: NamedSchema = { name: 'MigrationStatus', schema: migrationStatusSchema };
+/** The status record as the API shows it (with the queue position and estimates of shared/domain/queue-estimate.ts). */
+export const MIGRATION_STATUS: NamedSchema = { name: 'MigrationStatus', schema: migrationStatusViewSchema };
 
 /**
  * Graph's validation handshake on a webhook: the token arrives in the query and is echoed as text/plain. Read

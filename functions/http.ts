@@ -11,6 +11,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { z } from 'zod';
 import { badRequest, invalidJson, isServiceError } from '../shared/services/errors';
 import { issueToError } from '../shared/services/input';
+import { functionLogger } from './log';
 
 export interface ErrorBody {
   error: { code: string; message: string };
@@ -65,10 +66,10 @@ export function errorResponse(e: unknown, context: InvocationContext): HttpRespo
     const body: ErrorBody = { error: { code: e.code, message: e.message } };
     const headers: Record<string, string> = {};
     if (e.retryAfterSeconds !== undefined) headers['retry-after'] = String(e.retryAfterSeconds);
-    if (e.httpStatus >= 500) context.warn(`${e.code}: ${e.message}`, e.cause);
+    if (e.httpStatus >= 500) functionLogger(context).warn(`${e.code}: ${e.message}`, { cause: e.cause });
     return { status: e.httpStatus, jsonBody: body, headers };
   }
-  context.error('Unexpected error', e);
+  functionLogger(context).error('Unexpected error', { error: e });
   const body: ErrorBody = {
     error: {
       code: 'internalError',

@@ -1,6 +1,8 @@
 // Entry point the Functions host loads (package.json "main"): importing a file runs its app.* registrations.
 import './health';
 import './migrations';
+import './migration-preview';
+import './migration-batch';
 import './migration-status';
 import './migration-meetings';
 import './migrate-user';

@@ -14,6 +14,7 @@ import {
 } from '../shared/services/notifications';
 import { webhookResponse } from './http';
 import { httpRoute, webhookQuery, webhookResponses } from './http-routes';
+import { functionLogger } from './log';
 
 export async function notifications(
   request: HttpRequest,
@@ -23,7 +24,9 @@ export async function notifications(
   if (handshake) return handshake;
   const outcome = await handleChangeNotifications(notificationDeps(context), await request.text());
   if (outcome.kind === 'accepted' && (outcome.accepted > 0 || outcome.dropped > 0)) {
-    context.info(`Change notifications: ${outcome.accepted} queued, ${outcome.dropped} dropped`);
+    functionLogger(context).info(
+      `Change notifications: ${outcome.accepted} queued, ${outcome.dropped} dropped`,
+    );
   }
   return webhookResponse(outcome);
 }

@@ -8,6 +8,7 @@ import { app, type InvocationContext } from '@azure/functions';
 import { directoryChangeBody } from '../shared/queue/messages';
 import { QUEUES, SERVICE_BUS_CONNECTION } from '../shared/queue/port';
 import { directoryChangeDeps, processDirectoryChange } from '../shared/services/directory-changes';
+import { functionLogger } from './log';
 import { processLifecycleEvent, subscriptionDeps } from '../shared/services/subscriptions';
 
 export async function processDirectoryChanges(message: unknown, context: InvocationContext): Promise<void> {
@@ -25,7 +26,7 @@ export async function processDirectoryChanges(message: unknown, context: Invocat
   }
   const report = await processDirectoryChange(directoryChangeDeps(context), parsed.data);
   if (report.ran) {
-    context.info(
+    functionLogger(context).info(
       `Directory delta (${parsed.data.kind}): ${report.rounds} round(s), ${report.usersSeen} user(s) seen, ` +
         `${report.baselines} first seen, ${report.changed.length} changed` +
         (report.restarted ? ', restarted from a full sync' : ''),

@@ -5,6 +5,7 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getInfrastructure } from '../shared/services/infrastructure';
 import { purgeExpiredMigrations as purge } from '../shared/services/retention';
+import { functionLogger } from './log';
 
 /** Six-field NCRONTAB: 03:30:00 UTC every day, a quiet hour away from the half-hourly timers. */
 export const PURGE_SCHEDULE = '0 30 3 * * *';
@@ -12,10 +13,10 @@ export const PURGE_SCHEDULE = '0 30 3 * * *';
 export async function purgeExpiredMigrations(_timer: Timer, context: InvocationContext): Promise<void> {
   const infra = getInfrastructure();
   const report = await purge(
-    { repositories: infra.repositories, log: (msg, data) => context.log(msg, data ?? {}) },
+    { repositories: infra.repositories, log: functionLogger(context).fn },
     { now: infra.clock() },
   );
-  context.info(
+  functionLogger(context).info(
     `purgeExpiredMigrations: cutoff ${report.cutoff}, ${report.examined} examined, ${report.purged} purged ` +
       `(${report.ledgerRowsDeleted} ledger rows), ${report.kept} kept, ${report.failed} failed`,
   );

@@ -7,6 +7,7 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { ensureSubscriptions, subscriptionDeps } from '../shared/services/subscriptions';
+import { functionLogger } from './log';
 
 /** Six-field NCRONTAB: second 0, minutes 0 and 30 of every hour (UTC). One list call and a few table reads. */
 export const RENEW_SCHEDULE = '0 */30 * * * *';
@@ -23,7 +24,7 @@ export async function renewSubscriptions(timer: Timer, context: InvocationContex
     report.deleted.length ? `deleted ${report.deleted.join(', ')}` : null,
     report.sweepQueued ? 'delta sweep queued' : null,
   ].filter((x) => x !== null);
-  context.info(`renewSubscriptions: ${did.join('; ') || 'nothing to do'}`);
+  functionLogger(context).info(`renewSubscriptions: ${did.join('; ') || 'nothing to do'}`);
 }
 
 app.timer('renewSubscriptions', {

@@ -6,13 +6,14 @@
  */
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { migrateUserDeps, sweepStalledMigrations as sweep } from '../shared/services/migrate-user';
+import { functionLogger } from './log';
 
 /** Six-field NCRONTAB: every 5 minutes (SWEEP_INTERVAL_MS), at second 0. */
 export const SWEEP_SCHEDULE = '0 */5 * * * *';
 
 export async function sweepStalledMigrations(_timer: Timer, context: InvocationContext): Promise<void> {
-  const report = await sweep(migrateUserDeps((msg, data) => context.log(msg, data ?? {})));
-  context.info(
+  const report = await sweep(migrateUserDeps(functionLogger(context).fn));
+  functionLogger(context).info(
     `sweepStalledMigrations: ${report.inProgress} in progress, ` +
       (report.ended.length ? `took over stalled runs of ${report.ended.join(', ')}` : 'none stalled') +
       (report.resent.length ? `; sent the overdue messages of ${report.resent.join(', ')} again` : ''),

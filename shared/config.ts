@@ -150,6 +150,27 @@ export const SETTINGS: readonly SettingInfo[] = [
     example: '9',
   },
   {
+    name: 'BATCH_RELEASE_SIZE',
+    description:
+      'Users of a bulk start (POST /api/migrations/batch) queued per step; with BATCH_RELEASE_INTERVAL_SECONDS it paces the queue.',
+    need: 'optional',
+    example: '100',
+  },
+  {
+    name: 'BATCH_RELEASE_INTERVAL_SECONDS',
+    description:
+      'Seconds between two steps of a bulk start (default 60: 100 users a minute, 10,000 in under 2 hours).',
+    need: 'optional',
+    example: '60',
+  },
+  {
+    name: 'LOG_FORMAT',
+    description:
+      'json (one JSON object per line, with userId, correlationId, retryCount and function name on every line of a run) or text; default json on Azure, text elsewhere.',
+    need: 'optional',
+    example: 'text',
+  },
+  {
     name: 'AUDIO_CONFERENCING_PLAN_IDS',
     description: 'Comma-separated service plan ids that count as Audio Conferencing (default: MCOMEETADV).',
     need: 'optional',
@@ -199,6 +220,10 @@ export interface Config {
   mailboxConcurrency: number;
   migrationMaxRetries: number;
   audioConferencingPlanIds: string[];
+  /** Users a bulk start queues per step. */
+  batchReleaseSize: number;
+  /** Seconds between two steps of a bulk start. */
+  batchReleaseIntervalSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -342,6 +367,8 @@ export function loadConfig(env: Env = process.env): Config {
     ...(clientState !== undefined ? { clientState } : {}),
     migrationDelaySeconds: int('MIGRATION_DELAY_SECONDS', 120, 0, 86_400),
     mailboxConcurrency: int('MAILBOX_CONCURRENCY', 4, 1, 4),
+    batchReleaseSize: int('BATCH_RELEASE_SIZE', 100, 1, 1000),
+    batchReleaseIntervalSeconds: int('BATCH_RELEASE_INTERVAL_SECONDS', 60, 1, 3600),
     migrationMaxRetries: int('MIGRATION_MAX_RETRIES', 9, 0, 50),
     audioConferencingPlanIds: planIds,
   };

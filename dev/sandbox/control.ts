@@ -20,6 +20,7 @@
  *   POST   /_sandbox/tokens {roles?, lifetimeSeconds?}  a new access token (default: the granted roles)
  *   PUT    /_sandbox/users/{id}/mailbox-scope {inScope}  inside or outside the app's Exchange RBAC scope
  *   POST   /_sandbox/events/{id}/lose-online-meeting  its next body PATCH turns the Teams meeting non-online
+ *   GET    /_sandbox/groups   POST /_sandbox/groups { id, displayName, members }   groups (create or replace)
  */
 import { z } from 'zod';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth';
@@ -277,6 +278,8 @@ const router = new Router().add(
       return t.setTeamsAccessPolicy(p.id ?? '', b.data.granted);
     }),
   },
+  { method: 'GET', pattern: '/groups', handler: h((t) => ({ value: t.listGroups() })) },
+  { method: 'POST', pattern: '/groups', handler: h((t, req) => t.putGroup(json(req))) },
 );
 
 export async function controlRouter(tenant: SandboxTenant, req: SandboxRequest): Promise<SandboxResponse> {

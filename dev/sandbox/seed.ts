@@ -180,6 +180,17 @@ export const seedEvent = z.object({
 });
 export type SeedEvent = z.infer<typeof seedEvent>;
 
+/**
+ * A group (security or Microsoft 365: the sandbox does not tell them apart). `members` are object ids of users or
+ * of other groups (nested groups: their members are the group's transitive members).
+ */
+export const seedGroup = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  members: z.array(guid).default([]),
+});
+export type SeedGroup = z.infer<typeof seedGroup>;
+
 export const tenantSeed = z.object({
   tenantId: guid,
   /** Default domain, e.g. contoso.onmicrosoft.com. */
@@ -188,6 +199,8 @@ export const tenantSeed = z.object({
   events: z.array(seedEvent),
   /** The tenant's audio-conferencing bridges (the local host loads them into Table Storage). */
   bridges: z.array(seedBridge).default([]),
+  /** Groups; the service reads their members for a bulk start by group. */
+  groups: z.array(seedGroup).default([]),
 });
 export type TenantSeed = z.infer<typeof tenantSeed>;
 export type TenantSeedInput = z.input<typeof tenantSeed>;

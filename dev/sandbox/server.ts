@@ -17,6 +17,7 @@ import {
   type SandboxRequest,
   type SandboxResponse,
 } from './http';
+import { groupRoutes } from './groups';
 import { onlineMeetingRoutes } from './online-meetings';
 import { Router, type GraphRoute, type RouteContext } from './router';
 import { subscriptionRoutes } from './subscriptions';
@@ -26,6 +27,7 @@ import { userRoutes } from './users';
 /** Every Graph route of the sandbox, with the permissions that admit it. */
 export const SANDBOX_GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
+  ...groupRoutes,
   ...calendarRoutes,
   ...subscriptionRoutes,
   ...onlineMeetingRoutes,

@@ -13,8 +13,10 @@ import { seededOnlineMeeting } from './online-meetings';
 import { expandRecurrence, type Recurrence } from './recurrence';
 import type { itemBody } from './seed';
 import {
+  seedGroup,
   tenantSeed,
   type SeedBridge,
+  type SeedGroup,
   type SeedEvent,
   type SeedUser,
   type TenantSeed,
@@ -305,6 +307,7 @@ export class SandboxTenant {
   private updateLogEntries: UpdateLogEntry[] = [];
   private requestLogEntries: RequestLogEntry[] = [];
   private meetings = new Map<string, StoredOnlineMeeting>();
+  private groups = new Map<string, SeedGroup>();
   /** Mailboxes outside the app's Exchange RBAC scope. */
   private outOfScope = new Set<string>();
   /**
@@ -351,10 +354,25 @@ export class SandboxTenant {
     });
     const events = new Map<string, StoredEvent>();
     seed.events.forEach((e, i) => this.loadEvent(e, i, users, events, now));
+    const groups = new Map<string, SeedGroup>();
+    seed.groups.forEach((g, i) => {
+      const id = g.id.toLowerCase();
+      if (groups.has(id) || users.has(id)) throw new SeedError(`groups.${i}.id: duplicate id ${g.id}`);
+      groups.set(id, { ...g, id, members: g.members.map((m) => m.toLowerCase()) });
+    });
+    seed.groups.forEach((g, i) =>
+      g.members.forEach((m, j) => {
+        const id = m.toLowerCase();
+        if (!users.has(id) && !groups.has(id)) {
+          throw new SeedError(`groups.${i}.members.${j}: no user or group ${m}`);
+        }
+      }),
+    );
 
     this.tenantId = seed.tenantId.toLowerCase();
     this.domain = seed.domain;
     this.users = users;
+    this.groups = groups;
     this.events = new Map();
     this.byMailbox.clear();
     this.exceptionsByMaster.clear();
@@ -477,6 +495,74 @@ export class SandboxTenant {
       createdDateTime: now,
       lastModifiedDateTime: now,
     };
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  listGroups(): SeedGroup[] {
+    return [...this.groups.values()];
+  }
+
+  /** Creates or replaces a group (control API); members must be existing users or groups. */
+  putGroup(input: unknown): SeedGroup {
+    const parsed = seedGroup.safeParse(input);
+    if (!parsed.success) throw new SeedError(describeIssues(parsed.error.issues));
+    const g = { ...parsed.data, id: parsed.data.id.toLowerCase() };
+    g.members = g.members.map((m) => m.toLowerCase());
+    if (this.users.has(g.id)) throw new SeedError(`id: ${g.id} is a user`);
+    g.members.forEach((m, j) => {
+      if (!this.users.has(m) && !this.groups.has(m) && m !== g.id) {
+        throw new SeedError(`members.${j}: no user or group ${m}`);
+      }
+    });
+    this.groups.set(g.id, g);
+    return g;
+  }
+
+  /** The group, or Graph's 404 (400 for an id that is not a GUID, as Entra answers). */
+  requireGroup(id: string): SeedGroup {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+      throw new GraphError(400, 'Request_BadRequest', `Invalid object identifier '${id}'.`);
+    }
+    const g = this.groups.get(id.toLowerCase());
+    if (!g) {
+      throw new GraphError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
+    }
+    return g;
+  }
+
+  /**
+   * The group's members, nested groups expanded (the nested groups themselves included, as Graph lists them),
+   * each object once, in the order they are reached (breadth first). Cycles are allowed and end.
+   */
+  transitiveMembers(
+    id: string,
+  ): ({ kind: 'user'; user: StoredUser } | { kind: 'group'; group: SeedGroup })[] {
+    const root = this.requireGroup(id);
+    const seen = new Set<string>([root.id]);
+    const out: ({ kind: 'user'; user: StoredUser } | { kind: 'group'; group: SeedGroup })[] = [];
+    const queue: SeedGroup[] = [root];
+    for (let g = queue.shift(); g !== undefined; g = queue.shift()) {
+      for (const m of g.members) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        const user = this.users.get(m);
+        if (user) {
+          out.push({ kind: 'user', user });
+          continue;
+        }
+        const nested = this.groups.get(m);
+        if (nested) {
+          out.push({ kind: 'group', group: nested });
+          queue.push(nested);
+        }
+      }
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- users

@@ -115,8 +115,20 @@ export const migrationStatusSchema = z.object({
   skipReasons: z.partialRecord(skipReasonSchema, count),
   /** Failed meetings by error code. */
   failureCodes: z.record(z.string(), count),
-  /** InProgress: how far the run is. */
-  progress: z.object({ discoveredMeeting: count, processedMeeting: count }).nullable(),
+  /**
+   * InProgress: how far the run is: meetings found so far, meetings done, and the running counts of this attempt
+   * (the top-level counts are the last finished attempt's until it ends).
+   */
+  progress: z
+    .object({
+      discoveredMeeting: count,
+      processedMeeting: count,
+      succeededMeeting: count.optional(),
+      failedMeeting: count.optional(),
+      skippedMeeting: count.optional(),
+      invitesUpdate: count.optional(),
+    })
+    .nullable(),
   /** InProgress: when the worker last showed it is alive (renewed while it runs). Otherwise null or absent. */
   heartbeatDate: isoUtc.nullable().optional(),
   lastMessageCode: z.enum(LAST_MESSAGE_CODES),
@@ -397,7 +409,7 @@ function requireRunning(current: MigrationStatus | null, key: RunKey, transition
 export function recordProgress(
   current: MigrationStatus | null,
   key: RunKey,
-  progress: { discoveredMeeting: number; processedMeeting: number },
+  progress: NonNullable<MigrationStatus['progress']>,
   now: Date,
 ): MigrationStatus {
   const running = requireRunning(current, key, 'progress');

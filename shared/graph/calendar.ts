@@ -52,6 +52,10 @@ const probePage = z.object({
     z.object({
       id: z.string().min(1),
       isCancelled: z.boolean().nullable().optional(),
+      start: z
+        .object({ dateTime: z.string().min(1) })
+        .nullable()
+        .optional(),
       end: z.object({ dateTime: z.string() }),
       isAllDay: z.boolean().nullable().optional(),
     }),
@@ -200,10 +204,15 @@ export class GraphCalendarGateway implements CalendarGateway {
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
       // Probes run concurrently; the mailbox limiter keeps them within 4 in flight.
-      const alive = await Promise.all(
-        candidates.map((m) => this.hasOccurrence(userId, m.id, earliest, horizon, current)),
+      const next = await Promise.all(
+        candidates.map((m) => this.nextOccurrence(userId, m.id, earliest, horizon, current)),
       );
-      const masters = candidates.filter((_, i) => alive[i]);
+      const masters = candidates.filter((m, i) => {
+        const at = next[i];
+        if (at === null || at === undefined) return false;
+        if (at !== '') m.nextOccurrence = at;
+        return true;
+      });
       const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
       if (kept.length > 0) yield kept;
       for (const master of masters) {
@@ -213,17 +222,17 @@ export class GraphCalendarGateway implements CalendarGateway {
   }
 
   /**
-   * Whether the series has at least one (not cancelled) current occurrence before `horizon`: /instances from
-   * `from` (the earliest end that can still be current), one window of at most MAX_WINDOW_DAYS at a time,
-   * nearest first.
+   * The start (ISO-8601 UTC) of the series' first (not cancelled) current occurrence before `horizon`, from
+   * /instances from `from` (the earliest end that can still be current), one window of at most MAX_WINDOW_DAYS at
+   * a time, nearest first; '' when one exists but its start is unreadable; null when there is none.
    */
-  private async hasOccurrence(
+  private async nextOccurrence(
     userId: string,
     masterId: string,
     from: Date,
     horizon: Date,
     current: (o: { end: { dateTime: string }; isAllDay?: boolean | null }) => boolean,
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     const operation = `probe occurrences of ${masterId}`;
     for (const window of windowSlices(from, horizon)) {
       const res = await this.graph.send({
@@ -231,17 +240,24 @@ export class GraphCalendarGateway implements CalendarGateway {
         path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
           startDateTime: windowDateTime(window.start),
           endDateTime: windowDateTime(window.end),
-          $select: 'id,isCancelled,end,isAllDay',
+          $select: 'id,isCancelled,start,end,isAllDay',
           $top: 10,
         }),
         mailbox: userId,
         headers: { Prefer: CALENDAR_PREFER },
         operation,
       });
-      const occurrences = parseGraph(probePage, res.body, operation).value;
-      if (occurrences.some((o) => o.isCancelled !== true && current(o))) return true;
+      const live = parseGraph(probePage, res.body, operation).value.filter(
+        (o) => o.isCancelled !== true && current(o),
+      );
+      if (live.length === 0) continue;
+      // Earliest of the page (the order Graph lists instances in is not documented).
+      const starts = live
+        .map((o) => graphUtcToEpoch(o.start?.dateTime ?? ''))
+        .filter((t) => !Number.isNaN(t));
+      return starts.length === 0 ? '' : new Date(Math.min(...starts)).toISOString();
     }
-    return false;
+    return null;
   }
 
   /**

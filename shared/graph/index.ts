@@ -8,6 +8,7 @@
 import { GraphCalendarGateway } from './calendar';
 import type { GraphClient } from './client';
 import { GraphDirectoryGateway } from './directory';
+import { GraphGroupsGateway } from './groups';
 import { GraphOnlineMeetingsGateway } from './online-meetings';
 import type { GraphGateways } from './ports';
 import { GraphSubscriptionsGateway } from './subscriptions';
@@ -15,6 +16,7 @@ import { GraphSubscriptionsGateway } from './subscriptions';
 export function createGraphGateways(graph: GraphClient): GraphGateways {
   return {
     directory: new GraphDirectoryGateway(graph),
+    groups: new GraphGroupsGateway(graph),
     calendar: new GraphCalendarGateway(graph),
     onlineMeetings: new GraphOnlineMeetingsGateway(graph),
     subscriptions: new GraphSubscriptionsGateway(graph),

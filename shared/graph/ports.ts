@@ -97,6 +97,22 @@ export interface DirectoryGateway {
   delta(options: DeltaOptions): AsyncIterable<DeltaItem>;
 }
 
+// ---------------------------------------------------------------------------------------------- groups
+
+/** A user member of a group: its object id, and its UPN when Graph shows it (User.Read.All). */
+export interface GroupMemberUser {
+  id: string;
+  userPrincipalName: string | null;
+}
+
+export interface GroupsGateway {
+  /**
+   * The users in the group, nested groups included (each once), one page at a time. A group that does not exist
+   * throws GraphRequestError 404.
+   */
+  transitiveUserMembers(groupId: string): AsyncGenerator<GroupMemberUser[]>;
+}
+
 // ---------------------------------------------------------------------------------------------- calendar
 
 export type BodyContentType = 'html' | 'text';
@@ -142,6 +158,11 @@ export interface MeetingEvent extends MG.Event {
   changeKey: string | null;
   /** Value of MARKER_PROPERTY_ID on this event, null when never written. */
   marker: string | null;
+  /**
+   * Series master from listOrganizedFutureMeetings: the start (ISO-8601 UTC) of its next occurrence that is not
+   * cancelled (its own `start` is the first occurrence, possibly long past). Absent otherwise.
+   */
+  nextOccurrence?: string;
 }
 
 export interface ListMeetingsOptions {
@@ -270,6 +291,7 @@ export interface SubscriptionsGateway {
 
 export interface GraphGateways {
   directory: DirectoryGateway;
+  groups: GroupsGateway;
   calendar: CalendarGateway;
   onlineMeetings: OnlineMeetingsGateway;
   subscriptions: SubscriptionsGateway;

@@ -7,7 +7,8 @@
  */
 import type { HttpMethod } from './client';
 
-export type GraphGatewayName = 'directory' | 'calendar' | 'onlineMeetings' | 'subscriptions' | 'preflight';
+export type GraphGatewayName =
+  'directory' | 'groups' | 'calendar' | 'onlineMeetings' | 'subscriptions' | 'preflight';
 
 export interface GraphRouteUse {
   gateway: GraphGatewayName;
@@ -59,6 +60,14 @@ export const GRAPH_ROUTES: readonly GraphRouteUse[] = [
     path: '/users',
     permission: 'User.Read.All',
     doc: `${API}user-list.md`,
+  },
+  // groups.ts
+  {
+    gateway: 'groups',
+    method: 'GET',
+    path: '/groups/{id}/transitiveMembers',
+    permission: 'GroupMember.Read.All',
+    doc: `${API}group-list-transitivemembers.md`,
   },
   // calendar.ts
   {

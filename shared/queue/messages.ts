@@ -7,7 +7,7 @@
  *
  * Queues and bodies:
  * - `meeting-migrations` (session-enabled; sessionId must equal body.userId, so one migration per user runs at
- *   a time): `migrateUser`. To add a message kind, add a zod object with its own `kind` literal to
+ *   a time): `migrateUser`; and `releaseBatch` (sessionId `batch:<batchId>`), the paced steps of a bulk start. To add a message kind, add a zod object with its own `kind` literal to
  *   `MEETING_MIGRATION_BODIES` (a discriminated union on `kind`).
  * - `directory-changes` (no sessions): `userNotification` (one Graph change notification for a user) or
  *   `deltaSweep` (read /users/delta and compare, e.g. after subscription recreation or on the timer).
@@ -38,8 +38,25 @@ export const migrateUserBody = z.object({
   retryCount: z.number().int().min(0).max(1000).optional(),
 });
 
+/**
+ * Queue the next step of a bulk start (POST /api/migrations/batch): request the migration of the batch's next
+ * members, then schedule the following step. Its sessionId is `batch:<batchId>` (one step of a batch at a time).
+ */
+export const releaseBatchBody = z.object({
+  kind: z.literal('releaseBatch'),
+  batchId: guid,
+  /** 0 for the first step; the batch row says which step is due, so a duplicate is recognised. */
+  step: z.number().int().min(0).max(100_000),
+  requestedAt: isoTimestamp,
+});
+
+/** The sessionId of a batch's release messages. */
+export function batchSessionId(batchId: string): string {
+  return `batch:${batchId}`;
+}
+
 /** Every body kind of the meeting-migrations queue. Extend here. */
-export const MEETING_MIGRATION_BODIES = [migrateUserBody] as const;
+export const MEETING_MIGRATION_BODIES = [migrateUserBody, releaseBatchBody] as const;
 export const meetingMigrationBody = z.discriminatedUnion('kind', MEETING_MIGRATION_BODIES);
 
 /** One Graph change notification about a user, as accepted by POST /api/notifications. */
@@ -78,6 +95,7 @@ export const directoryChangeBody = z.discriminatedUnion('kind', DIRECTORY_CHANGE
 
 export type MigrateUserBody = z.output<typeof migrateUserBody>;
 export type MeetingMigrationBody = z.output<typeof meetingMigrationBody>;
+export type ReleaseBatchBody = z.output<typeof releaseBatchBody>;
 export type UserNotificationBody = z.output<typeof userNotificationBody>;
 export type DeltaSweepBody = z.output<typeof deltaSweepBody>;
 export type LifecycleEventBody = z.output<typeof lifecycleEventBody>;
@@ -113,11 +131,15 @@ function envelopeSchema(queue: QueueName) {
   if (queue !== QUEUES.meetingMigrations) return base;
   return base.superRefine((m, ctx) => {
     const body = m.body as MeetingMigrationBody;
-    if (m.sessionId !== body.userId) {
+    const [expected, what] =
+      body.kind === 'migrateUser'
+        ? [body.userId, 'body.userId']
+        : [batchSessionId(body.batchId), '"batch:" + body.batchId'];
+    if (m.sessionId !== expected) {
       ctx.addIssue({
         code: 'custom',
         path: ['sessionId'],
-        message: `must equal body.userId ("${body.userId}") on ${queue}`,
+        message: `must equal ${what} ("${expected}") on ${queue}`,
       });
     }
   });

@@ -13,8 +13,11 @@
  * | `invalidJson` | 400 | the body is not JSON |
  * | `userNotFound` | 404 | the identity matches no directory user |
  * | `migrationNotFound` | 404 | the user exists but was never migrated (or the record was purged after 150 days) |
+ * | `groupNotFound` | 404 | a bulk start names a group the directory does not have |
+ * | `batchNotFound` | 404 | no bulk start has this batchId |
  * | `conflict` | 409 | the state does not allow the request |
  * | `teamsConversionNotAvailable` | 422 | `targetMeetingType: "Teams"`: conversion of meetings to Teams is not available yet |
+ * | `mailboxOnPremises`, `mailboxNotFound` | 422 | a preview of a user whose mailbox a migration cannot reach (the message says what to do) |
  * | `dependencyUnavailable` | 503 | Microsoft Graph or storage did not answer; try again (`retryAfterSeconds` when known) |
  */
 

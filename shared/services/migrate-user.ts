@@ -33,13 +33,9 @@
  */
 import pLimit from 'p-limit';
 import type { Config } from '../config';
-import { classifyMeeting, type SkipReason } from '../domain/eligibility';
+import type { SkipReason } from '../domain/eligibility';
 import type { RunCounts, UserErrorCode } from '../domain/last-message';
-import {
-  findOnlineMeetingBlock,
-  MeetingBlockRenderError,
-  type OnlineMeetingBlock,
-} from '../domain/meeting-block';
+import { MeetingBlockRenderError } from '../domain/meeting-block';
 import {
   finishMigration,
   recordHeartbeat,
@@ -54,26 +50,13 @@ import {
   type StartOutcome,
 } from '../domain/status';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
-import type {
-  CalendarGateway,
-  DirectoryGateway,
-  DirectoryUser,
-  MeetingEvent,
-  UpdatedEvent,
-} from '../graph/ports';
+import type { CalendarGateway, DirectoryGateway, MeetingEvent, UpdatedEvent } from '../graph/ports';
 import { bodyOf, validateReceived } from '../queue/messages';
 import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
-import type { Bridge } from '../storage/repositories/bridge-repository';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
-import type { UserProfile } from '../storage/repositories/profile-repository';
-import {
-  buildMeetingBlockInfo,
-  describeMeeting,
-  parseMeetingCredentials,
-  renderBlockFor,
-  utcDateTimeToEpoch,
-} from './meeting-refresh';
+import { utcDateTimeToEpoch } from './meeting-refresh';
+import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './meeting-plan';
 import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
 import { migrationMessage, runKeyOfMessage } from './migration-messages';
 import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
@@ -214,45 +197,11 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** A Graph failure that stops the whole run (rather than one meeting), or null. */
-function userErrorOf(e: unknown): Extract<RunResult, { kind: 'userError' }> | null {
-  if (!(e instanceof GraphRequestError)) return null;
-  if (e.forbidden) return { kind: 'userError', code: 'permissionDenied', detail: e.code };
-  if (e.throttled) {
-    return {
-      kind: 'userError',
-      code: 'throttled',
-      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    };
-  }
-  if (e.mailboxNotAvailable) return { kind: 'userError', code: 'mailboxNotFound' };
-  return null;
-}
+export { unreachableMailboxCause } from './meeting-plan';
 
-/**
- * Graph answers MailboxNotEnabledForRESTAPI for a mailbox that is on-premises, inactive or soft-deleted, and for
- * a cloud user without an Exchange Online licence (who has no mailbox). The user's directory record tells them
- * apart: a cloud-only user with no enabled Exchange plan is unlicensed; a synchronised (hybrid) user, or one who
- * holds an Exchange plan, has a mailbox Graph cannot reach — on-premises, or inactive.
- */
-export function unreachableMailboxCause(
-  user: Pick<DirectoryUser, 'assignedPlans' | 'onPremisesSyncEnabled'>,
-): 'mailboxOnPremises' | 'mailboxUnlicensed' {
-  const exchange = user.assignedPlans.some(
-    (p) => p.service?.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled',
-  );
-  if (exchange || user.onPremisesSyncEnabled === true) return 'mailboxOnPremises';
-  return 'mailboxUnlicensed';
-}
-
-interface UserContext {
-  userId: string;
+interface UserContext extends UserPlanContext {
   run: RunKey;
   status: MigrationStatus;
-  profile: UserProfile | null;
-  bridge: Bridge | null;
-  locale: string;
-  now: Date;
 }
 
 export async function migrateUser(
@@ -407,37 +356,13 @@ async function runMigration(
   const userId = status.userId;
   if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
 
-  let mailboxLanguage: string | null = null;
-  let preferredLanguage: string | null = null;
-  try {
-    const user = await deps.graph.directory.getUser(userId);
-    if (user === null) {
-      return userError(
-        (await deps.graph.directory.isDeletedUser(userId)) ? 'userSoftDeleted' : 'userNotFound',
-      );
-    }
-    preferredLanguage = user.preferredLanguage;
-    const mailbox = await deps.graph.directory.checkMailbox(userId);
-    if (mailbox.location === 'onPremises') return userError(unreachableMailboxCause(user));
-    if (mailbox.location === 'notFound') return userError('mailboxNotFound');
-    mailboxLanguage = mailbox.language;
-  } catch (e) {
-    const stop = userErrorOf(e);
-    if (stop) return stop;
-    throw e;
-  }
-
-  const profile = await deps.repositories.profiles.get(userId);
-  const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
-  const ctx: UserContext = {
+  const prepared = await prepareUser(deps, {
     userId,
-    run,
-    status,
-    profile,
-    bridge,
-    locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
+    sourceMeetingType: status.sourceMeetingType,
     now: deps.clock(),
-  };
+  });
+  if (prepared.kind === 'userError') return prepared;
+  const ctx: UserContext = { ...prepared.context, run, status };
 
   // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
   // meetings are in preparation than the mailbox has Graph slots (the Graph client keeps the mailbox within 4
@@ -448,8 +373,8 @@ async function runMigration(
     (rows) => deps.repositories.ledger.upsertMany(userId, rows),
     (row) => row.eventId,
   );
-  const progress = new LatestWriter<{ discovered: number; processed: number }>((p) =>
-    writeProgress(deps, userId, run, p.discovered, p.processed),
+  const progress = new LatestWriter<NonNullable<MigrationStatus['progress']>>((p) =>
+    writeProgress(deps, userId, run, p),
   );
   const limit = pLimit(deps.config.mailboxConcurrency * PREPARATION_PER_SLOT);
   const pages: Promise<void>[] = [];
@@ -478,7 +403,16 @@ async function runMigration(
             }
           }),
         ),
-      ).then(() => progress.offer({ discovered, processed: tally.total }));
+      ).then(() =>
+        progress.offer({
+          discoveredMeeting: discovered,
+          processedMeeting: tally.total,
+          succeededMeeting: tally.succeeded,
+          failedMeeting: tally.failed,
+          skippedMeeting: tally.skipped,
+          invitesUpdate: tally.invites,
+        }),
+      );
       pages.push(done);
       // Memory: at most two pages in the works (and one being fetched).
       if (pages.length >= 2) await pages.shift();
@@ -500,7 +434,7 @@ async function runMigration(
     failure ??= { e };
   }
   if (failure !== null) {
-    const stop = userErrorOf(failure.e);
+    const stop = userStopOf(failure.e);
     if (stop) return stop;
     throw failure.e;
   }
@@ -517,14 +451,11 @@ async function writeProgress(
   deps: MigrateUserDeps,
   userId: string,
   run: RunKey,
-  discoveredMeeting: number,
-  processedMeeting: number,
+  counts: NonNullable<MigrationStatus['progress']>,
 ): Promise<void> {
-  await deps.repositories.status.mutate(
-    userId,
-    (cur) => recordProgress(cur, run, { discoveredMeeting, processedMeeting }, deps.clock()),
-    { create: false },
-  );
+  await deps.repositories.status.mutate(userId, (cur) => recordProgress(cur, run, counts, deps.clock()), {
+    create: false,
+  });
 }
 
 async function migrateMeeting(
@@ -536,7 +467,7 @@ async function migrateMeeting(
 ): Promise<void> {
   const ledger = deps.repositories.ledger;
   const body = event.body;
-  const block: OnlineMeetingBlock | null = findOnlineMeetingBlock(body.content, body.contentType);
+  const { block, rendered, renderError, decision } = planMeeting(ctx, event);
   const startMs = utcDateTimeToEpoch(event.start.dateTime);
   const base = {
     userId: ctx.userId,
@@ -545,6 +476,7 @@ async function migrateMeeting(
     eventType: event.type,
     subject: event.subject.slice(0, 1000),
     start: Number.isNaN(startMs) ? event.start.dateTime : new Date(startMs).toISOString(),
+    ...(event.nextOccurrence !== undefined ? { nextOccurrence: event.nextOccurrence } : {}),
     blockKind: block?.kind ?? ('none' as const),
     correlationId: ctx.run.correlationId,
     retryCount: ctx.run.retryCount,
@@ -557,38 +489,6 @@ async function migrateMeeting(
   // Rows that only record what happened are written behind (the run flushes them before it ends); a worker that
   // dies first leaves the `pending` row, which, with the event's marker, tells the next attempt what was sent.
   const record = (entry: Parameters<typeof row>[0]) => rows.defer(row(entry));
-
-  // The block this migration would write, and its fingerprint.
-  let rendered: { block: string; fingerprint: string } | null = null;
-  let renderError: unknown = null;
-  if (block !== null) {
-    try {
-      const previous = {
-        ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
-        ...parseMeetingCredentials(body.content.slice(block.start, block.end), body.contentType),
-      };
-      const info = buildMeetingBlockInfo({
-        kind: block.kind,
-        joinUrl: block.joinUrl,
-        previous,
-        user: ctx.profile,
-        bridge: ctx.bridge,
-      });
-      rendered = renderBlockFor(info, body, ctx.locale);
-    } catch (e) {
-      if (!(e instanceof MeetingBlockRenderError)) throw e;
-      renderError = e;
-    }
-  }
-
-  const decision = classifyMeeting(
-    describeMeeting(event, block, {
-      currentFingerprint: rendered?.fingerprint ?? '',
-      dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
-      sourceMeetingType: ctx.status.sourceMeetingType,
-    }),
-    ctx.now,
-  );
 
   if (decision.action === 'skip') {
     if (decision.reason === 'upToDate' && rendered !== null) {

@@ -40,7 +40,6 @@ import { z } from 'zod';
 import {
   MIGRATION_STATES,
   migrationStateSchema,
-  migrationStatusSchema,
   stateSummaryRowSchema,
   summarizeStates,
   type MigrationState,
@@ -54,6 +53,8 @@ import {
   type LedgerPage,
 } from '../storage/repositories/ledger-repository';
 import type { StatusListOptions, StatusPage } from '../storage/repositories/status-repository';
+import { withQueueView } from './queue-view';
+import { migrationStatusViewSchema } from '../domain/queue-estimate';
 import { badRequest, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import {
@@ -331,6 +332,8 @@ export type MeetingResultsQuery = z.output<typeof meetingResultsQuerySchema>;
 // Ports
 
 export interface MigrationQueryPorts extends UserLookupPorts {
+  /** The clock queue estimates are computed against (default: the system clock). */
+  now?: () => Date;
   statuses: {
     get(userId: string): Promise<MigrationStatus | null>;
     list(options?: StatusListOptions): Promise<StatusPage>;
@@ -362,7 +365,7 @@ export function inTimeRange(
 
 /** One page of `GET /api/migrations?pageSize=` (records in storage order). */
 export const migrationsPageSchema = z.object({
-  value: z.array(migrationStatusSchema),
+  value: z.array(migrationStatusViewSchema),
   /** Present when there may be more: pass it back as `continuationToken` (URL-safe as it is). */
   continuationToken: z
     .string()
@@ -379,7 +382,7 @@ export type MigrationsPage = z.output<typeof migrationsPageSchema>;
 
 /** What `GET /api/migrations` answers: the records, the summary, or one page. */
 export const migrationListSchema = z.union([
-  z.array(migrationStatusSchema).meta({ description: 'Every matching record, by userPrincipalName.' }),
+  z.array(migrationStatusViewSchema).meta({ description: 'Every matching record, by userPrincipalName.' }),
   z.array(stateSummaryRowSchema).meta({ description: 'With summaryOnly: one row per state.' }),
   migrationsPageSchema.meta({ description: 'With pageSize or continuationToken: one page.' }),
 ]);
@@ -428,11 +431,14 @@ export async function listMigrations(
   }
   if (query.summaryOnly === true) return summarizeStates(records);
   records.sort(compareStatuses(query.orderBy ?? { field: 'userPrincipalName', descending: false }));
-  if (!isPagedQuery(query)) return records;
+  if (!isPagedQuery(query)) return withQueueView(ports.statuses, records, nowOf(ports));
   // One page of the sorted result: the token holds the position of the next page.
   const offset = query.continuationToken?.kind === 'offset' ? query.continuationToken.offset : 0;
   const size = query.pageSize ?? DEFAULT_SORTED_PAGE_SIZE;
-  const page: MigrationsPage = { value: records.slice(offset, offset + size), totalCount: records.length };
+  const page: MigrationsPage = {
+    value: await withQueueView(ports.statuses, records.slice(offset, offset + size), nowOf(ports)),
+    totalCount: records.length,
+  };
   if (offset + size < records.length) page.continuationToken = encodeStatusToken({ o: offset + size });
   return page;
 }
@@ -480,7 +486,13 @@ async function listMigrationsPage(
     }
     throw e;
   }
-  const result: MigrationsPage = { value: page.items.filter((s) => inTimeRange(s, query)) };
+  const result: MigrationsPage = {
+    value: await withQueueView(
+      ports.statuses,
+      page.items.filter((s) => inTimeRange(s, query)),
+      nowOf(ports),
+    ),
+  };
   if (page.continuationToken !== undefined) {
     result.continuationToken = encodeStatusToken({ s: page.continuationToken });
   }
@@ -503,7 +515,7 @@ export async function getMigrationStatus(
   if (identity.kind === 'objectId') {
     // One point read for the common case; the user lookup only decides which 404 to give.
     const direct = await ports.statuses.get(identity.value);
-    if (direct) return direct;
+    if (direct) return (await withQueueView(ports.statuses, [direct], nowOf(ports)))[0] ?? direct;
   }
   const user = await resolveUser(ports, identity);
   const status = await ports.statuses.get(user.userId);
@@ -513,7 +525,7 @@ export async function getMigrationStatus(
       `User ${user.userPrincipalName || who(identity)} has no migration: none was ever started, or it ended more than 150 days ago.`,
     );
   }
-  return status;
+  return (await withQueueView(ports.statuses, [status], nowOf(ports)))[0] ?? status;
 }
 
 /** One meeting as GET /api/migrations/{identity}/meetings lists it (the ledger row without the user id). */
@@ -610,5 +622,10 @@ export function migrationQueryPorts(infra: Infrastructure = getInfrastructure())
     directory: infra.graph.directory,
     statuses: infra.repositories.status,
     ledger: infra.repositories.ledger,
+    now: infra.clock,
   };
+}
+
+function nowOf(ports: Pick<MigrationQueryPorts, 'now'>): Date {
+  return ports.now?.() ?? new Date();
 }

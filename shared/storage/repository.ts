@@ -481,6 +481,19 @@ export class TableRepository<S extends EntitySchema> {
   }
 
   /**
+   * Creates or wholly replaces any number of entities of ONE partition, MAX_TRANSACTION_ROWS per entity group
+   * transaction (each group all or nothing, groups one after another).
+   */
+  async upsertMany(
+    partitionKey: string,
+    rows: readonly { rowKey: string; value: EntityOf<S> }[],
+  ): Promise<void> {
+    for (let i = 0; i < rows.length; i += MAX_TRANSACTION_ROWS) {
+      await this.upsertBatch(partitionKey, rows.slice(i, i + MAX_TRANSACTION_ROWS));
+    }
+  }
+
+  /**
    * Replaces the whole entity if its etag is still `etag` ('*': whatever it is). ConcurrencyError (412) when it
    * changed, EntityNotFoundError (404) when it is gone.
    */

@@ -1139,7 +1139,20 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     }
   }
 
-  return { tenantId, domain, users: users.map((u) => u.seed), events, bridges };
+  // A pilot group with a nested group, half the users between them, for a bulk start by group
+  // (`mms start --group <id>`). Drawn last, so the users and meetings are the same as without it.
+  const pilot = rng.guid();
+  const wave2 = rng.guid();
+  const half = users.slice(0, Math.ceil(users.length / 2)).map((u) => u.seed.id);
+  const cut = Math.ceil(half.length / 2);
+  const groups =
+    half.length === 0
+      ? []
+      : [
+          { id: pilot, displayName: 'Meeting migration pilot', members: [...half.slice(0, cut), wave2] },
+          { id: wave2, displayName: 'Meeting migration pilot, wave 2', members: half.slice(cut) },
+        ];
+  return { tenantId, domain, users: users.map((u) => u.seed), events, bridges, groups };
 }
 
 export interface SeedSummary {

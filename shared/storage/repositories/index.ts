@@ -5,6 +5,7 @@
  *   await repos.status.get(userId);
  */
 import type { Config } from '../../config';
+import { BatchRepository } from './batch-repository';
 import { BridgeRepository } from './bridge-repository';
 import { ConferenceIdRepository } from './conference-id-repository';
 import { MeetingLedgerRepository } from './ledger-repository';
@@ -19,6 +20,7 @@ export interface Repositories {
   bridges: BridgeRepository;
   settings: TenantSettingsRepository;
   conferenceIds: ConferenceIdRepository;
+  batches: BatchRepository;
 }
 
 export function createRepositories(config: Pick<Config, 'tables' | 'tablesPrefix'>): Repositories {
@@ -29,9 +31,11 @@ export function createRepositories(config: Pick<Config, 'tables' | 'tablesPrefix
     bridges: new BridgeRepository(config),
     settings: new TenantSettingsRepository(config),
     conferenceIds: new ConferenceIdRepository(config),
+    batches: new BatchRepository(config),
   };
 }
 
+export * from './batch-repository';
 export * from './bridge-repository';
 export * from './conference-id-repository';
 export * from './ledger-repository';

@@ -55,8 +55,10 @@ export const ledgerEntrySchema = z.object({
   /** Graph's event type: singleInstance | seriesMaster | exception | occurrence. */
   eventType: z.string().min(1),
   subject: z.string(),
-  /** Start, ISO-8601 UTC. */
+  /** Start, ISO-8601 UTC (a series master's: its first occurrence). */
   start: z.string(),
+  /** Series master: its next occurrence when the run saw it, ISO-8601 UTC. */
+  nextOccurrence: z.string().optional(),
   /** Kind of online-meeting block found: skype | teams | none. */
   blockKind: z.enum(['skype', 'teams', 'none']),
   outcome: z.enum(LEDGER_OUTCOMES),

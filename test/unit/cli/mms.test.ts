@@ -238,8 +238,8 @@ describe('mms CLI (fake API)', () => {
     assert.equal(f.calls.length, 2);
     assert.equal(f.calls[0]?.url.pathname, '/api/migrations/a%40b.c/meetings');
     assert.match(f.out(), /^a@b\.c: Succeeded, migration c: 1 skipped, 1 failed\./);
-    assert.match(f.out(), /2027-01-01 10:00 One\s+teams skipped copiedBlock/);
-    assert.match(f.out(), /2027-01-02 10:00 Two\s+skype failed\s+graphForbidden: denied/);
+    assert.match(f.out(), /2027-01-01 10:00 +One\s+teams skipped copiedBlock/);
+    assert.match(f.out(), /2027-01-02 10:00 +Two\s+skype failed\s+graphForbidden: denied/);
   });
 
   it('watch: redraws until nothing is Pending or InProgress, then exits 0', async () => {
@@ -343,7 +343,7 @@ describe('mms CLI (fake API)', () => {
         /option '--state <state>' argument 'Done' is invalid\. Must be one of Pending/,
       ],
       [['status', '--start-time', 'monday'], /'--start-time <iso>' argument 'monday' is invalid/],
-      [['start'], /missing required argument 'identity'/],
+      [['start'], /give the <identity> to migrate, or --file, --group or --service-plan/],
       [
         ['start', 'a@b.c', '--target', 'Skype'],
         /'--target <type>' argument 'Skype' is invalid\. Must be one of Current, Teams/,

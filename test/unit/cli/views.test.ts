@@ -15,6 +15,7 @@ import {
   outcomeLine,
   resultLine,
   statusTable,
+  NON_TTY_FLEX_WIDTH,
   summaryTable,
 } from '../../../cli/views';
 
@@ -190,21 +191,30 @@ describe('meetings', () => {
     assert.equal(meetingReason(m({})), '');
   });
 
-  it('sorts by start and counts outcomes', () => {
+  it('sorts by when the meeting next takes place, shows the type, and counts outcomes', () => {
     const list = [
-      m({ subject: 'Later', start: '2027-03-01T09:00:00Z' }),
+      m({ subject: 'Later', start: '2027-03-01T09:00:00Z', eventType: 'singleInstance' }),
       m({
         subject: 'مراجعة المشروع',
         start: '2026-11-25T08:30:00Z',
+        eventType: 'singleInstance',
         outcome: 'skipped',
         reason: 'copiedBlock',
       }),
+      // A series that began long ago: listed at its next occurrence, not its first.
+      m({
+        subject: 'Weekly',
+        eventType: 'seriesMaster',
+        start: '2025-01-06T09:00:00Z',
+        nextOccurrence: '2027-02-01T09:00:00Z',
+      }),
     ];
     const lines = meetingsTable(list).split('\n');
-    assert.deepEqual(lines[0]?.split(/\s+/), ['Start', 'Subject', 'Kind', 'Outcome', 'Reason']);
-    assert.match(lines[2] ?? '', /^2026-11-25 08:30 مراجعة المشروع\s+teams skipped copiedBlock$/);
-    assert.match(lines[3] ?? '', /^2027-03-01 09:00 Later\s+teams updated$/);
-    assert.equal(outcomeCounts(list), '1 updated, 1 skipped');
+    assert.deepEqual(lines[0]?.split(/\s+/), ['Start', 'Type', 'Subject', 'Kind', 'Outcome', 'Reason']);
+    assert.match(lines[2] ?? '', /^2026-11-25 08:30 single مراجعة المشروع\s+teams skipped copiedBlock$/);
+    assert.match(lines[3] ?? '', /^2027-02-01 09:00 series Weekly\s+teams updated$/);
+    assert.match(lines[4] ?? '', /^2027-03-01 09:00 single Later\s+teams updated$/);
+    assert.equal(outcomeCounts(list), '2 updated, 1 skipped');
     assert.equal(outcomeCounts([]), 'no meetings');
   });
 });
@@ -225,5 +235,53 @@ describe('formatDate and outcomeLine', () => {
       outcomeLine({ outcome: 'queued', migrationType: 'ToSameType', state: 'Pending', correlationId: 'c9' }),
       /^Migration queued \(ToSameType, Pending, correlation id c9\)\.$/,
     );
+  });
+});
+
+describe('statusTable while users are queued or running', () => {
+  it('shows the place in the queue and the estimated start, the percent done and the running counts', () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const rows = [
+      record({
+        userPrincipalName: 'queued@contoso.com',
+        state: 'Pending',
+        queuePosition: 3,
+        estimatedStart: `${today}T14:05:00.000Z`,
+      }),
+      record({
+        userPrincipalName: 'running@contoso.com',
+        state: 'InProgress',
+        succeededMeeting: 0,
+        progress: {
+          discoveredMeeting: 40,
+          processedMeeting: 18,
+          succeededMeeting: 12,
+          failedMeeting: 1,
+          invitesUpdate: 12,
+          percent: 45,
+        },
+        estimatedEnd: `${today}T14:10:00.000Z`,
+      }),
+    ];
+    const lines = statusTable(rows).split('\n');
+    assert.deepEqual(lines[0]?.split(/\s+/).slice(0, 3), ['UserPrincipalName', 'State', 'Progress']);
+    assert.match(lines[2] ?? '', /^queued@contoso\.com\s+Pending\s+#3 ~14:05Z\s/);
+    // Total = found so far (40), succeeded 12, failed 1, invites 12: the running counts, not the record's zeros.
+    assert.match(
+      lines[3] ?? '',
+      /^running@contoso\.com\s+InProgress\s+45% ~14:10Z\s+\S+\s+\d+\s+40\s+12\s+1\s+12\s/,
+    );
+  });
+
+  it('leaves the Progress column out when nobody is queued or running', () => {
+    assert.doesNotMatch(statusTable([record({})]).split('\n')[0] ?? '', /Progress/);
+  });
+
+  it('cuts the long message where output is not a terminal, keeping every column', () => {
+    const long = 'x'.repeat(300);
+    const lines = statusTable([record({ lastMessage: long })], { flexMax: NON_TTY_FLEX_WIDTH }).split('\n');
+    assert.ok((lines[2] ?? '').length < 220, lines[2]);
+    assert.match(lines[2] ?? '', /x…\s+\d{4}-\d{2}-\d{2} /);
+    assert.ok(statusTable([record({ lastMessage: long })]).includes(long), 'no cap without a fit');
   });
 });

@@ -1,0 +1,177 @@
+/**
+ * What the migration would do with a user and each of their meetings, decided without changing anything. The
+ * worker (migrate-user.ts) and the preview (preview.ts) both call these, so a preview shows exactly the decisions
+ * a run would take:
+ *
+ *   const user = await prepareUser(deps, userId);            // directory + mailbox checks, profile, bridge, language
+ *   if (user.kind === 'error') ...                            // the run would end with this user error
+ *   const plan = planMeeting(user.context, event);            // block found, block rendered, classification
+ *   plan.decision                                             // { action: 'update' } | { action: 'skip', reason }
+ *
+ * Reads only: Graph (user, mailbox) and the profile and bridge tables. No ledger, no status record, no update.
+ */
+import { classifyMeeting, type Classification } from '../domain/eligibility';
+import type { UserErrorCode } from '../domain/last-message';
+import {
+  findOnlineMeetingBlock,
+  MeetingBlockRenderError,
+  type OnlineMeetingBlock,
+} from '../domain/meeting-block';
+import type { SourceMeetingType } from '../domain/migration-type';
+import { GraphRequestError } from '../graph/errors';
+import type { DirectoryGateway, DirectoryUser, MeetingEvent } from '../graph/ports';
+import type { Repositories } from '../storage/repositories';
+import type { Bridge } from '../storage/repositories/bridge-repository';
+import type { UserProfile } from '../storage/repositories/profile-repository';
+import {
+  buildMeetingBlockInfo,
+  describeMeeting,
+  parseMeetingCredentials,
+  renderBlockFor,
+} from './meeting-refresh';
+
+/** What the per-meeting decisions depend on, for one user and one migration. */
+export interface UserPlanContext {
+  userId: string;
+  profile: UserProfile | null;
+  bridge: Bridge | null;
+  /** The organizer's language (profile, directory, mailbox, else en-US): the new block is written in it. */
+  locale: string;
+  sourceMeetingType: SourceMeetingType;
+  now: Date;
+}
+
+/** A user-level stop: the run ends with this code (or, in a preview, the admin is told why). */
+export interface UserStop {
+  kind: 'userError';
+  code: UserErrorCode;
+  detail?: string;
+  retryAfterMs?: number;
+}
+
+export interface PrepareUserDeps {
+  repositories: Pick<Repositories, 'profiles' | 'bridges'>;
+  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'> };
+}
+
+/**
+ * Graph answers MailboxNotEnabledForRESTAPI for a mailbox that is on-premises, inactive or soft-deleted, and for
+ * a cloud user without an Exchange Online licence (who has no mailbox). The user's directory record tells them
+ * apart: a cloud-only user with no enabled Exchange plan is unlicensed; a synchronised (hybrid) user, or one who
+ * holds an Exchange plan, has a mailbox Graph cannot reach — on-premises, or inactive.
+ */
+export function unreachableMailboxCause(
+  user: Pick<DirectoryUser, 'assignedPlans' | 'onPremisesSyncEnabled'>,
+): 'mailboxOnPremises' | 'mailboxUnlicensed' {
+  const exchange = user.assignedPlans.some(
+    (p) => p.service?.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled',
+  );
+  if (exchange || user.onPremisesSyncEnabled === true) return 'mailboxOnPremises';
+  return 'mailboxUnlicensed';
+}
+
+/** A Graph failure that stops the whole run (rather than one meeting), or null. */
+export function userStopOf(e: unknown): UserStop | null {
+  if (!(e instanceof GraphRequestError)) return null;
+  if (e.forbidden) return { kind: 'userError', code: 'permissionDenied', detail: e.code };
+  if (e.throttled) {
+    return {
+      kind: 'userError',
+      code: 'throttled',
+      ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+    };
+  }
+  if (e.mailboxNotAvailable) return { kind: 'userError', code: 'mailboxNotFound' };
+  return null;
+}
+
+/**
+ * The user checks a run starts with (directory user, mailbox in Exchange Online) and the context its meetings are
+ * planned in. Graph failures that stop a run come back as a UserStop; anything else throws.
+ */
+export async function prepareUser(
+  deps: PrepareUserDeps,
+  input: { userId: string; sourceMeetingType: SourceMeetingType; now: Date },
+): Promise<{ kind: 'ready'; context: UserPlanContext; userPrincipalName: string } | UserStop> {
+  const { userId } = input;
+  let mailboxLanguage: string | null = null;
+  let preferredLanguage: string | null = null;
+  let userPrincipalName = '';
+  try {
+    const user = await deps.graph.directory.getUser(userId);
+    if (user === null) {
+      const deleted = await deps.graph.directory.isDeletedUser(userId);
+      return { kind: 'userError', code: deleted ? 'userSoftDeleted' : 'userNotFound' };
+    }
+    preferredLanguage = user.preferredLanguage;
+    userPrincipalName = user.userPrincipalName;
+    const mailbox = await deps.graph.directory.checkMailbox(userId);
+    if (mailbox.location === 'onPremises') return { kind: 'userError', code: unreachableMailboxCause(user) };
+    if (mailbox.location === 'notFound') return { kind: 'userError', code: 'mailboxNotFound' };
+    mailboxLanguage = mailbox.language;
+  } catch (e) {
+    const stop = userStopOf(e);
+    if (stop) return stop;
+    throw e;
+  }
+  const profile = await deps.repositories.profiles.get(userId);
+  const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
+  return {
+    kind: 'ready',
+    userPrincipalName,
+    context: {
+      userId,
+      profile,
+      bridge,
+      locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
+      sourceMeetingType: input.sourceMeetingType,
+      now: input.now,
+    },
+  };
+}
+
+export interface MeetingPlan {
+  /** The online-meeting block found in the body, or null. */
+  block: OnlineMeetingBlock | null;
+  /** The block the migration would write, and its fingerprint; null when there is no block or it cannot be built. */
+  rendered: { block: string; fingerprint: string } | null;
+  /** Why the new block could not be built (a MeetingBlockRenderError), or null. */
+  renderError: MeetingBlockRenderError | null;
+  decision: Classification;
+}
+
+/** Finds the block, builds the new one in the organizer's language, and classifies the meeting. Pure. */
+export function planMeeting(ctx: UserPlanContext, event: MeetingEvent): MeetingPlan {
+  const body = event.body;
+  const block = findOnlineMeetingBlock(body.content, body.contentType);
+  let rendered: MeetingPlan['rendered'] = null;
+  let renderError: MeetingBlockRenderError | null = null;
+  if (block !== null) {
+    try {
+      const previous = {
+        ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
+        ...parseMeetingCredentials(body.content.slice(block.start, block.end), body.contentType),
+      };
+      const info = buildMeetingBlockInfo({
+        kind: block.kind,
+        joinUrl: block.joinUrl,
+        previous,
+        user: ctx.profile,
+        bridge: ctx.bridge,
+      });
+      rendered = renderBlockFor(info, body, ctx.locale);
+    } catch (e) {
+      if (!(e instanceof MeetingBlockRenderError)) throw e;
+      renderError = e;
+    }
+  }
+  const decision = classifyMeeting(
+    describeMeeting(event, block, {
+      currentFingerprint: rendered?.fingerprint ?? '',
+      dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
+      sourceMeetingType: ctx.sourceMeetingType,
+    }),
+    ctx.now,
+  );
+  return { block, rendered, renderError, decision };
+}
