@@ -343,6 +343,30 @@ describe('dashboard in a headless browser (GET /api/dashboard)', () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'users-heading');
   });
 
+  it('previews a user from the page: each meeting with its decision, nothing changed', async () => {
+    const all = await api<Status[]>('migrations');
+    const user = all.find((s) => s.state === 'Succeeded' && s.totalMeeting > 0);
+    assert.ok(user);
+    const before = await api<Status>(`migrations/${encodeURIComponent(user.userId)}`);
+    await page.$eval('#start-identity', (e) => ((e as HTMLInputElement).value = ''));
+    await page.type('#start-identity', user.userPrincipalName);
+    await page.click('#preview-button');
+    await page.waitForSelector('#preview-result tbody tr', { timeout: 30_000 });
+    const preview = await api<{ meetings: { subject: string; decision: string }[] }>('migrations/preview', {
+      method: 'POST',
+      body: JSON.stringify({ identity: user.userPrincipalName, sourceMeetingType: 'All', pageSize: 200 }),
+    });
+    const shown = await page.$$eval('#preview-result tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')),
+    );
+    assert.deepEqual(
+      shown.map((r) => [r[0], r[3]]),
+      preview.meetings.map((m) => [m.subject, m.decision]),
+    );
+    const after = await api<Status>(`migrations/${encodeURIComponent(user.userId)}`);
+    assert.deepEqual(after, before, 'a preview changes no status record');
+  });
+
   it('starts a migration and follows it to the end by itself (no reload)', async () => {
     const all = await api<Status[]>('migrations');
     const user = all.find((s) => s.state === 'Succeeded' && s.totalMeeting > 0);

@@ -176,10 +176,11 @@ describe('GraphClient transport', () => {
     handler = (_q, res) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
+      // Long enough that the next requests of a round arrive while these are held, even on a loaded machine.
       setTimeout(() => {
         inFlight--;
         json(res, 200, {});
-      }, 15);
+      }, 150);
     };
     let clock = Date.now();
     const c = client({ now: () => clock });

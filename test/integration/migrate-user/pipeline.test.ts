@@ -120,7 +120,8 @@ describe('migrateUser pipeline', () => {
   it('keeps the mailbox within 4 requests in flight while meetings are prepared ahead', async () => {
     const [, , user] = usersWithUpdates(f, 15);
     assert.ok(user, 'a third user with meetings to update');
-    f.sandbox.tenant.throttle.setConfig({ latencyMs: 15 });
+    // Long enough that the 4 slots fill while requests are held, even on a loaded machine.
+    f.sandbox.tenant.throttle.setConfig({ latencyMs: 100 });
     f.sandbox.tenant.clearRequestLog();
     try {
       const out = await deliver(f, await requestRun(f, user.id));
