@@ -15,3 +15,4 @@ import './settings-dial-in';
 import './user-dial-in';
 import './bridges';
 import './teams-upgrade';
+import './user-homing';

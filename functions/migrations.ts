@@ -2,7 +2,7 @@
  * `POST /api/migrations` — Start-CsExMeetingMigration: body `{ identity, sourceMeetingType?: All|SfB|Teams,
  *   targetMeetingType?: Current|Teams }` → 202 with the user's status record (header `x-mms-request-outcome`:
  *   `queued`, `merged` into the pending migration, or `followUpRecorded` while one runs; `location`: the status
- *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` → 422 `teamsConversionNotAvailable`.
+ *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` converts Skype meetings to Teams.
  * `GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=&pageSize=&continuationToken=`
  *   — Get-CsMeetingMigrationStatus: the status records as a plain array (or `[{ state, userCount }]`); with
  *   `pageSize` (1–1000) or `continuationToken`, one page `{ value: [...records], continuationToken? }` (follow

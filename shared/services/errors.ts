@@ -14,7 +14,6 @@
  * | `userNotFound` | 404 | the identity matches no directory user |
  * | `migrationNotFound` | 404 | the user exists but was never migrated (or the record was purged after 150 days) |
  * | `conflict` | 409 | the state does not allow the request |
- * | `teamsConversionNotAvailable` | 422 | `targetMeetingType: "Teams"`: conversion of meetings to Teams is not available yet |
  * | `dependencyUnavailable` | 503 | Microsoft Graph or storage did not answer; try again (`retryAfterSeconds` when known) |
  */
 

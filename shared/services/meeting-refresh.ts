@@ -240,6 +240,8 @@ export function describeMeeting(
     currentFingerprint: string;
     dialInProvider: 'Microsoft' | 'ThirdParty';
     sourceMeetingType: SourceMeetingType;
+    /** The marker says this service converted the meeting to Teams. */
+    convertedToTeams?: boolean;
   },
 ): MeetingDescription {
   const provider = event.onlineMeetingProvider;
@@ -258,6 +260,7 @@ export function describeMeeting(
     onlineMeetingJoinUrl: event.onlineMeeting?.joinUrl ?? null,
     block: block === null ? null : { kind: block.kind, joinUrl: block.joinUrl },
     attendeeCount: event.attendeeCount,
+    ...(ctx.convertedToTeams === true ? { convertedToTeams: true } : {}),
     storedFingerprint: event.marker,
     currentFingerprint: ctx.currentFingerprint,
     dialInProvider: ctx.dialInProvider,

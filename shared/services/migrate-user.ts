@@ -8,13 +8,15 @@
  * 1. Start: the status record's state machine (startMigration) decides. A message that is not the record's
  *    current run (correlationId + retryCount) is stale, and so is a run that already ended: nothing is done.
  *    A redelivery of the current InProgress run (the worker died) resumes it.
- * 2. User checks: a `Teams` target is refused for now (teamsTargetNotSupported); unknown user → userNotFound;
- *    mailbox not in Exchange Online → mailboxOnPremises / mailboxNotFound. Each ends the run through
- *    finishMigration (Failed, or a retry when the cause is retryable) with the catalogue's lastMessage.
+ * 2. User checks: unknown user → userNotFound; mailbox not in Exchange Online → mailboxOnPremises /
+ *    mailboxNotFound; a migration that converts Skype meetings to Teams for a user without the Teams service plan
+ *    → teamsNotLicensed. Each ends the run through finishMigration (Failed, or a retry when the cause is
+ *    retryable) with the catalogue's lastMessage.
  * 3. Meetings: the user's future organized meetings, page by page (memory: one page). Per meeting: find the
  *    block, build what the new block shows (profile + bridge), render it in the organizer's language, take its
  *    fingerprint, classify (eligibility.ts), then update: ledger `pending` (with the fingerprint), PATCH body +
- *    marker, ledger `updated`. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
+ *    marker, ledger `updated`. A Skype meeting the migration moves to Teams, and a meeting converted earlier,
+ *    get their Teams block from Teams instead (teams-conversion.ts), once they are classified for an update. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
  *    mailbox within 4 requests, honours Retry-After and retries transient errors.
  * 4. Exactly once: a meeting whose marker already holds the fingerprint is not PATCHed again. If the ledger
  *    says this migration (same correlationId) sent it (pending/updated with that fingerprint) it counts as
@@ -67,6 +69,17 @@ import {
   utcDateTimeToEpoch,
 } from './meeting-refresh';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
+import { migrationEffect } from '../domain/migration-type';
+import type { OnlineMeetingsGateway } from '../graph/ports';
+import {
+  convertToTeams,
+  hasTeamsLicence,
+  isConvertedMarker,
+  refreshConvertedFromTeams,
+  TEAMS_MEETING_ERROR_CODES,
+  type TeamsBlockContext,
+  type TeamsLedgerFields,
+} from './teams-conversion';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 
 /** Service Bus maxDeliveryCount of the meeting-migrations queue (one source: QUEUE_PROPERTIES). */
@@ -87,12 +100,17 @@ export const MEETING_ERROR_CODES = {
   graphContractError: 'Microsoft Graph answered with a shape the service cannot rely on.',
   renderError:
     "The new block could not be built from the meeting's join link and the user's dial-in data (see errorMessage).",
+  ...TEAMS_MEETING_ERROR_CODES,
 } as const;
 export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
 
 export interface MigrateUserDeps {
-  repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges'>;
-  graph: { directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>; calendar: CalendarGateway };
+  repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges' | 'settings'>;
+  graph: {
+    directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>;
+    calendar: CalendarGateway;
+    onlineMeetings: OnlineMeetingsGateway;
+  };
   queue: () => QueuePublisher;
   clock: () => Date;
   config: Pick<Config, 'migrationMaxRetries' | 'mailboxConcurrency'>;
@@ -139,6 +157,16 @@ export type MigrateUserResult =
 class RunSuperseded extends Error {
   constructor(readonly reason: string) {
     super(reason);
+  }
+}
+
+/** Teams refused the user altogether while a meeting was being converted: the run stops with this user error. */
+class TeamsRunStop extends Error {
+  constructor(
+    readonly code: UserErrorCode,
+    readonly detail: string,
+  ) {
+    super(code);
   }
 }
 
@@ -219,6 +247,10 @@ interface UserContext {
   bridge: Bridge | null;
   locale: string;
   now: Date;
+  /** What the Teams side needs (conversion, converted meetings). */
+  teams: TeamsBlockContext;
+  /** Skype meetings become Teams meetings in this migration. */
+  convertsToTeams: boolean;
 }
 
 export async function migrateUser(
@@ -330,7 +362,7 @@ function userError(code: UserErrorCode, detail?: string): RunResult {
 
 async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run: RunKey): Promise<RunResult> {
   const userId = status.userId;
-  if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
+  const convertsToTeams = migrationEffect(status.migrationType).skype === 'toTeams';
 
   let mailboxLanguage: string | null = null;
   let preferredLanguage: string | null = null;
@@ -338,6 +370,7 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
     const user = await deps.graph.directory.getUser(userId);
     if (user === null) return userError('userNotFound');
     preferredLanguage = user.preferredLanguage;
+    if (convertsToTeams && !hasTeamsLicence(user.assignedPlans)) return userError('teamsNotLicensed');
     const mailbox = await deps.graph.directory.checkMailbox(userId);
     if (mailbox.location === 'onPremises') return userError('mailboxOnPremises');
     if (mailbox.location === 'notFound') return userError('mailboxNotFound');
@@ -350,14 +383,27 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
 
   const profile = await deps.repositories.profiles.get(userId);
   const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
+  const locale = profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US';
+  const now = deps.clock();
+  const conversionSettings = await deps.repositories.settings.getTeamsConversion();
   const ctx: UserContext = {
     userId,
     run,
     status,
     profile,
     bridge,
-    locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
-    now: deps.clock(),
+    locale,
+    now,
+    convertsToTeams,
+    teams: {
+      userId,
+      locale,
+      profile,
+      bridge,
+      now,
+      fallbackToStoredProfile: conversionSettings.teamsDialInFromStoredProfile,
+      series: new Map(),
+    },
   };
 
   const tally = new Tally();
@@ -374,6 +420,7 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
       await progress(deps, userId, run, discovered, tally.total);
     }
   } catch (e) {
+    if (e instanceof TeamsRunStop) return userError(e.code, e.detail);
     const stop = userErrorOf(e);
     if (stop) return stop;
     throw e;
@@ -421,13 +468,27 @@ async function migrateMeeting(
     correlationId: ctx.run.correlationId,
     retryCount: ctx.run.retryCount,
   };
+  let teamsFields: TeamsLedgerFields = {};
   const write = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>) =>
-    ledger.upsert({ ...base, ...entry, at: deps.clock().toISOString() });
+    ledger.upsert({ ...base, ...teamsFields, ...entry, at: deps.clock().toISOString() });
+  if (event.type === 'seriesMaster') ctx.teams.series.set(event.id, event);
+
+  // Teams' side: a Skype meeting this migration converts, or one converted earlier (its marker says so), gets
+  // its block from Teams, asked only once the meeting is classified for an update.
+  const converted = block?.kind === 'teams' && isConvertedMarker(event.marker);
+  const teamsRoute: 'convert' | 'converted' | null =
+    block === null
+      ? null
+      : converted
+        ? 'converted'
+        : block.kind === 'skype' && ctx.convertsToTeams
+          ? 'convert'
+          : null;
 
   // The block this migration would write, and its fingerprint.
   let rendered: { block: string; fingerprint: string } | null = null;
   let renderError: unknown = null;
-  if (block !== null) {
+  if (block !== null && teamsRoute === null) {
     try {
       const previous = {
         ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
@@ -447,14 +508,37 @@ async function migrateMeeting(
     }
   }
 
-  const decision = classifyMeeting(
+  let decision = classifyMeeting(
     describeMeeting(event, block, {
       currentFingerprint: rendered?.fingerprint ?? '',
       dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
       sourceMeetingType: ctx.status.sourceMeetingType,
+      convertedToTeams: converted,
     }),
     ctx.now,
   );
+
+  if (teamsRoute !== null && block !== null && decision.action === 'update') {
+    let out;
+    try {
+      out =
+        teamsRoute === 'convert'
+          ? await convertToTeams(deps.graph, ctx.teams, event)
+          : await refreshConvertedFromTeams(deps.graph, ctx.teams, event, block);
+    } catch (e) {
+      if (!(e instanceof MeetingBlockRenderError)) throw e;
+      out = { kind: 'meetingFailed' as const, code: 'renderError' as const, message: errorText(e) };
+    }
+    if (out.kind === 'userError') throw new TeamsRunStop(out.code, out.detail);
+    if (out.kind === 'meetingFailed') {
+      await write({ outcome: 'failed', errorCode: out.code, errorMessage: out.message });
+      tally.fail(out.code);
+      return;
+    }
+    teamsFields = out.ledger;
+    rendered = { block: out.block, fingerprint: out.fingerprint };
+    if (event.marker === rendered.fingerprint) decision = { action: 'skip', reason: 'upToDate' };
+  }
 
   if (decision.action === 'skip') {
     if (decision.reason === 'upToDate' && rendered !== null) {

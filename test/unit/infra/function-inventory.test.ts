@@ -87,6 +87,7 @@ const EXPECTED: Expected[] = [
   admin('bridges', ['GET'], 'bridges'),
   admin('bridgeNumbers', ['POST', 'DELETE'], 'bridges/{bridgeId}/numbers/{number}'),
   admin('teamsUpgrade', ['PUT'], 'users/{identity}/teams-upgrade'),
+  admin('userHoming', ['PUT'], 'users/{identity}/homing'),
   // One user's migration; the session (= user id) serialises migrations per user.
   {
     name: 'migrateUser',
