@@ -99,7 +99,8 @@ describe('runDemo', () => {
           ]),
         );
       }
-      calls.push(`${method} ${decodeURIComponent(url.pathname)} ${String(init?.body)}`);
+      const text = typeof init?.body === 'string' ? init.body : '';
+      calls.push(`${method} ${decodeURIComponent(url.pathname)} ${text}`);
       if (method === 'PUT') {
         const upn = decodeURIComponent(url.pathname.split('/')[3] ?? '');
         return Promise.resolve(
@@ -114,7 +115,7 @@ describe('runDemo', () => {
           }),
         );
       }
-      const body = JSON.parse(String(init?.body)) as { identity: string };
+      const body = JSON.parse(text) as { identity: string };
       return Promise.resolve(json(record(body.identity, 'Pending'), 202));
     };
     const lines: string[] = [];
