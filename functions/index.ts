@@ -16,3 +16,4 @@ import './user-dial-in';
 import './bridges';
 import './teams-upgrade';
 import './user-homing';
+import './openapi';

@@ -9,13 +9,14 @@
  *   the token until it is absent; summaryOnly cannot be paged → 400). See shared/services/migration-queries.ts.
  * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 422 / 503.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { SOURCE_MEETING_TYPES, TARGET_MEETING_TYPES } from '../shared/domain/migration-type';
 import {
   caseInsensitiveEnum,
   listMigrations,
   migrationListQuerySchema,
+  migrationListSchema,
   migrationQueryPorts,
 } from '../shared/services/migration-queries';
 import {
@@ -24,11 +25,18 @@ import {
   requestUserMigration,
 } from '../shared/services/request-migration';
 import { httpHandler, readJsonBody, readQuery } from './http';
+import { httpRoute, MIGRATION_STATUS } from './http-routes';
 
 export const startMigrationBodySchema = z.strictObject({
-  identity: identitySchema,
-  sourceMeetingType: caseInsensitiveEnum(SOURCE_MEETING_TYPES).optional(),
-  targetMeetingType: caseInsensitiveEnum(TARGET_MEETING_TYPES).optional(),
+  identity: identitySchema.meta({ description: 'The user: a UPN or a directory object id.' }),
+  sourceMeetingType: caseInsensitiveEnum(SOURCE_MEETING_TYPES)
+    .optional()
+    .meta({
+      description: `Which meetings to migrate: ${SOURCE_MEETING_TYPES.join(', ')} (default All; case-insensitive).`,
+    }),
+  targetMeetingType: caseInsensitiveEnum(TARGET_MEETING_TYPES).optional().meta({
+    description: `Current keeps each meeting's type; Teams converts to Teams (default Current; case-insensitive).`,
+  }),
 });
 
 async function startMigration(request: HttpRequest): Promise<HttpResponseInit> {
@@ -60,9 +68,52 @@ export const migrations = httpHandler(
     request.method.toUpperCase() === 'POST' ? startMigration(request) : getMigrations(request),
 );
 
-app.http('migrations', {
-  methods: ['GET', 'POST'],
-  authLevel: 'function',
+httpRoute('migrations', {
   route: 'migrations',
+  authLevel: 'function',
   handler: migrations,
+  operations: {
+    GET: {
+      operationId: 'listMigrations',
+      summary: 'Status records or the summary by state (Get-CsMeetingMigrationStatus)',
+      description:
+        'Without `pageSize` or `continuationToken`: every matching record as a plain array, by ' +
+        'userPrincipalName (or, with `summaryOnly`, `[{ state, userCount }]`). With either: one page ' +
+        '`{ value, continuationToken? }` in storage order; follow the token until it is absent. A page may hold ' +
+        'fewer records than `pageSize` while a token is present. Unknown or repeated parameters answer 400.',
+      tags: ['Migrations'],
+      query: migrationListQuerySchema,
+      responses: {
+        200: {
+          description: 'The records, the summary or a page.',
+          schema: { name: 'MigrationList', schema: migrationListSchema },
+        },
+      },
+      errors: { 404: ['userNotFound'], 503: ['dependencyUnavailable'] },
+    },
+    POST: {
+      operationId: 'startMigration',
+      summary: "Start a user's migration now (Start-CsExMeetingMigration)",
+      description:
+        'Runs at once (no coalescing delay). A user already Pending is not queued twice (`merged`); while a ' +
+        'migration runs, a follow-up is recorded (`followUpRecorded`).',
+      tags: ['Migrations'],
+      body: { schema: { name: 'StartMigrationRequest', schema: startMigrationBodySchema } },
+      responses: {
+        202: {
+          description: "Accepted: the user's status record after the request.",
+          schema: MIGRATION_STATUS,
+          headers: {
+            'x-mms-request-outcome': '`queued`, `merged` (into the pending migration) or `followUpRecorded`.',
+            location: 'The status record: /api/migrations/{userId}.',
+          },
+        },
+      },
+      errors: {
+        404: ['userNotFound'],
+        422: ['teamsConversionNotAvailable'],
+        503: ['dependencyUnavailable'],
+      },
+    },
+  },
 });

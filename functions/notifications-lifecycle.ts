@@ -5,9 +5,11 @@
  * body; 503 when Graph, storage or the queue failed (Graph sends the event again). See
  * shared/services/subscriptions.ts.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { lifecycleCollectionSchema } from '../shared/graph/notification-schemas';
 import { validationResponse } from '../shared/services/notifications';
 import { webhookResponse } from './http';
+import { httpRoute, webhookQuery, webhookResponses } from './http-routes';
 import { handleLifecycleNotifications, subscriptionDeps } from '../shared/services/subscriptions';
 
 export async function notificationsLifecycle(
@@ -19,9 +21,25 @@ export async function notificationsLifecycle(
   return webhookResponse(await handleLifecycleNotifications(subscriptionDeps(context), await request.text()));
 }
 
-app.http('notificationsLifecycle', {
-  methods: ['POST'],
-  authLevel: 'anonymous',
+httpRoute('notificationsLifecycle', {
   route: 'notifications/lifecycle',
+  authLevel: 'anonymous',
   handler: notificationsLifecycle,
+  operations: {
+    POST: {
+      summary:
+        "Microsoft Graph's lifecycle notifications for the users subscription (anonymous, clientState checked)",
+      description:
+        '`reauthorizationRequired` → the subscription is reauthorized (or renewed), `subscriptionRemoved` → ' +
+        'recreated, `missed` → a delta sweep is queued.',
+      tags: ['Webhooks'],
+      query: webhookQuery,
+      body: {
+        schema: { name: 'LifecycleNotificationCollection', schema: lifecycleCollectionSchema },
+        required: false,
+        description: 'The lifecycle notifications (absent on the validation handshake).',
+      },
+      ...webhookResponses('handled.'),
+    },
+  },
 });

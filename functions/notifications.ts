@@ -5,13 +5,15 @@
  * the answer is 202 (400 for a malformed body, 503 when storage or the queue fails so that Graph redelivers).
  * See shared/services/notifications.ts.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { changeNotificationCollectionSchema } from '../shared/graph/notification-schemas';
 import {
   handleChangeNotifications,
   notificationDeps,
   validationResponse,
 } from '../shared/services/notifications';
 import { webhookResponse } from './http';
+import { httpRoute, webhookQuery, webhookResponses } from './http-routes';
 
 export async function notifications(
   request: HttpRequest,
@@ -26,9 +28,26 @@ export async function notifications(
   return webhookResponse(outcome);
 }
 
-app.http('notifications', {
-  methods: ['POST'],
-  authLevel: 'anonymous',
+httpRoute('notifications', {
   route: 'notifications',
+  authLevel: 'anonymous',
   handler: notifications,
+  operations: {
+    POST: {
+      summary:
+        "Microsoft Graph's change notifications for users (the webhook; anonymous, clientState checked)",
+      description:
+        'Graph cannot send a function key: each notification must name a subscription the service holds and ' +
+        'carry its clientState (compared in constant time); others are dropped silently. Accepted ' +
+        'notifications are queued; 503 makes Graph deliver again.',
+      tags: ['Webhooks'],
+      query: webhookQuery,
+      body: {
+        schema: { name: 'ChangeNotificationCollection', schema: changeNotificationCollectionSchema },
+        required: false,
+        description: "Graph's changeNotificationCollection (absent on the validation handshake).",
+      },
+      ...webhookResponses('the notifications are queued (or dropped when not ours).'),
+    },
+  },
 });

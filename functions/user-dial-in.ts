@@ -5,10 +5,17 @@
  * invitation-altering changes, and what was done about the user's meetings (`queued`, `merged`,
  * `followUpRecorded` or `none` with why). Function-key auth. Service: shared/services/dial-in.ts.
  */
-import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { objectBody } from '../shared/services/input';
-import { getUserDialIn, patchUserDialIn } from '../shared/services/dial-in';
+import {
+  dialInPatchResponseSchema,
+  dialInPatchSchema,
+  dialInViewSchema,
+  getUserDialIn,
+  patchUserDialIn,
+} from '../shared/services/dial-in';
 import { httpHandler, readJsonBody, routeParam } from './http';
+import { httpRoute, IDENTITY_PARAM } from './http-routes';
 
 export const userDialIn = httpHandler(async (request: HttpRequest): Promise<HttpResponseInit> => {
   const identity = routeParam(request, 'identity');
@@ -19,9 +26,38 @@ export const userDialIn = httpHandler(async (request: HttpRequest): Promise<Http
   return { status: 200, jsonBody: await getUserDialIn(identity) };
 });
 
-app.http('userDialIn', {
-  methods: ['GET', 'PATCH'],
-  authLevel: 'function',
+httpRoute('userDialIn', {
   route: 'users/{identity}/dial-in',
+  authLevel: 'function',
   handler: userDialIn,
+  params: { identity: IDENTITY_PARAM },
+  operations: {
+    GET: {
+      summary: "A user's dial-in conferencing (Get-CsOnlineDialInConferencingUser)",
+      tags: ['Dial-in'],
+      responses: {
+        200: { description: 'The dial-in.', schema: { name: 'UserDialIn', schema: dialInViewSchema } },
+      },
+      errors: { 404: ['userNotFound'], 503: ['dependencyUnavailable'] },
+    },
+    PATCH: {
+      summary: "Change a user's dial-in conferencing (Set-CsOnlineDialInConferencingUser)",
+      description:
+        'Changes that alter what invitations show request a migration of the user (subject to the tenant ' +
+        'settings and the trigger rules, docs/trigger-rules.md); `migration` says what was done.',
+      tags: ['Dial-in'],
+      body: { schema: { name: 'UserDialInPatch', schema: dialInPatchSchema } },
+      responses: {
+        200: {
+          description: 'The new dial-in, the changes and what was done about the meetings.',
+          schema: { name: 'UserDialInPatchResult', schema: dialInPatchResponseSchema },
+        },
+      },
+      errors: {
+        404: ['userNotFound', 'bridgeNotFound'],
+        409: ['conflict', 'conferenceIdInUse', 'thirdPartyProvider'],
+        503: ['dependencyUnavailable'],
+      },
+    },
+  },
 });

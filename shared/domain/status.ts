@@ -498,10 +498,8 @@ export function finishMigration(
 // ---------------------------------------------------------------------------------------------------------------
 // Summary and retention
 
-export interface StateSummaryRow {
-  state: MigrationState;
-  userCount: number;
-}
+export const stateSummaryRowSchema = z.object({ state: migrationStateSchema, userCount: count });
+export type StateSummaryRow = z.output<typeof stateSummaryRowSchema>;
 
 /** `-SummaryOnly`: one row per state, in MIGRATION_STATES order, zeros included. */
 export function summarizeStates(records: Iterable<{ state: MigrationState }>): StateSummaryRow[] {

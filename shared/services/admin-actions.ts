@@ -10,10 +10,15 @@
  */
 import { randomInt } from 'node:crypto';
 import { mergeMeetingTypeSelections, type MeetingTypeSelection } from '../domain/migration-type';
-import type { MigrationState, MigrationStatus } from '../domain/status';
+import { z } from 'zod';
+import { migrationTypeSchema } from '../domain/migration-type';
+import { migrationStateSchema } from '../domain/status';
 import {
   decideTrigger,
+  directoryOrAdminChangeSchema,
+  migrationTriggerSchema,
   NO_MIGRATION_REASONS,
+  type ChangeKind,
   type DirectoryOrAdminChange,
   type MigrationTrigger,
   type NoMigrationReason,
@@ -71,36 +76,53 @@ export function triggerUserOf(
 }
 
 /** One change and what the rules made of it. */
-export interface ChangeDecision {
-  change: DirectoryOrAdminChange['kind'];
-  migrate: boolean;
+/** Every kind of change the trigger rules judge (docs/trigger-rules.md). */
+export const changeKindSchema = z.enum(
+  directoryOrAdminChangeSchema.options.map((o) => o.shape.kind.value) as [ChangeKind, ...ChangeKind[]],
+);
+
+export const changeDecisionSchema = z.object({
+  change: changeKindSchema,
+  migrate: z.boolean(),
   /** Why not, when it does not migrate. */
-  reason?: NoMigrationReason;
-  message?: string;
-}
+  reason: z
+    .enum(Object.keys(NO_MIGRATION_REASONS) as [NoMigrationReason, ...NoMigrationReason[]])
+    .optional()
+    .meta({ description: 'Why the change migrates nothing (when `migrate` is false).' }),
+  message: z.string().optional(),
+});
+export type ChangeDecision = z.output<typeof changeDecisionSchema>;
 
 /** What an admin action did about migrating the user's meetings. */
-export type MigrationOutcomeView =
-  | {
-      outcome: 'queued' | 'merged' | 'followUpRecorded';
+export const migrationOutcomeViewSchema = z
+  .discriminatedUnion('outcome', [
+    z.object({
+      outcome: z.enum(['queued', 'merged', 'followUpRecorded']),
       /** What the request said (the first migrating change). */
-      trigger: MigrationTrigger;
+      trigger: migrationTriggerSchema,
       /** The user's migration as stored after the request. */
-      state: MigrationState;
-      migrationType: MigrationStatus['migrationType'];
-      correlationId: string;
-      notBefore: string | null;
-      lastMessage: string;
-      decisions: ChangeDecision[];
-    }
-  | {
-      outcome: 'none';
+      state: migrationStateSchema,
+      migrationType: migrationTypeSchema,
+      correlationId: z.string(),
+      notBefore: z.string().nullable(),
+      lastMessage: z.string(),
+      decisions: z.array(changeDecisionSchema),
+    }),
+    z.object({
+      outcome: z.literal('none'),
       /** Why nothing was requested, in words. */
-      why: string;
-      decisions: ChangeDecision[];
+      why: z.string(),
+      decisions: z.array(changeDecisionSchema),
       /** Set when request-migration refused the request (e.g. `teamsConversionNotAvailable`). */
-      refusedCode?: string;
-    };
+      refusedCode: z.string().optional(),
+    }),
+  ])
+  .meta({
+    description:
+      "What the action did about the user's meetings: a migration `queued`, `merged` into a pending one, " +
+      'recorded as a follow-up of a running one, or `none` (with `why`).',
+  });
+export type MigrationOutcomeView = z.output<typeof migrationOutcomeViewSchema>;
 
 /** One change with the user it is judged against (a change can alter the user for the next ones). */
 export interface JudgedChange {

@@ -17,17 +17,20 @@
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { Bridge, BridgeNumber, UserProfile } from '../storage/repositories';
+import { bridgeSchema } from '../storage/repositories/bridge-repository';
 import {
   adminActionDeps,
+  migrationOutcomeViewSchema,
   triggerMigration,
   triggerUserOf,
   type AdminActionDeps,
-  type MigrationOutcomeView,
 } from './admin-actions';
 import { issueToError } from './input';
 import { badRequest, conflict, notFound, ServiceError } from './errors';
 import { PHONE_NUMBER_FORMS, normalizePhoneNumber } from './dial-in';
 
+/** A bridge as the API shows it: as stored. */
+export const bridgeViewSchema = bridgeSchema;
 export type BridgeView = Bridge;
 
 /** Route parameters: the bridge id (a GUID) and the number. 400 naming the parameter when malformed. */
@@ -104,22 +107,24 @@ export async function registerNumber(
   });
 }
 
-export interface RepointedUser {
-  userId: string;
-  userPrincipalName: string;
+export const repointedUserSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
   /** The user's defaults after the re-pointing (only those that changed). */
-  tollNumber?: string;
-  tollFreeNumber?: string | null;
-  migration: MigrationOutcomeView;
-}
+  tollNumber: z.string().optional(),
+  tollFreeNumber: z.string().nullable().optional(),
+  migration: migrationOutcomeViewSchema,
+});
+export type RepointedUser = z.output<typeof repointedUserSchema>;
 
-export interface UnregisterResult {
-  bridge: BridgeView;
-  removedNumber: string;
+export const unregisterResultSchema = z.object({
+  bridge: bridgeSchema,
+  removedNumber: z.string(),
   /** Every user whose default the number was. */
-  users: RepointedUser[];
-  summary: { repointedUsers: number; migrationsRequested: number };
-}
+  users: z.array(repointedUserSchema).meta({ description: 'Every user whose default the number was.' }),
+  summary: z.object({ repointedUsers: z.number().int(), migrationsRequested: z.number().int() }),
+});
+export type UnregisterResult = z.output<typeof unregisterResultSchema>;
 
 function defaultOf(bridge: Bridge, number: string): 'toll' | 'tollFree' | null {
   if (bridge.defaultTollNumber === number) return 'toll';

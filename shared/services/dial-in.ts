@@ -44,11 +44,12 @@ import {
 } from '../storage/repositories';
 import {
   adminActionDeps,
+  changeKindSchema,
+  migrationOutcomeViewSchema,
   triggerMigration,
   triggerUserOf,
   type AdminActionDeps,
   type JudgedChange,
-  type MigrationOutcomeView,
 } from './admin-actions';
 import { issueToError } from './input';
 import { badRequest, conflict, dependencyUnavailable, notFound, ServiceError } from './errors';
@@ -360,19 +361,23 @@ export function diffDialIn(
 // ---------------------------------------------------------------------------------------------------------------
 // Views
 
-export interface DialInView {
-  userId: string;
-  userPrincipalName: string;
-  provider: 'Microsoft' | 'ThirdParty';
-  enabled: boolean;
-  bridgeId: string | null;
-  bridgeName: string | null;
+export const dialInViewSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  provider: z.enum(['Microsoft', 'ThirdParty']),
+  enabled: z.boolean(),
+  bridgeId: z.string().nullable(),
+  bridgeName: z.string().nullable(),
   /** The default toll number invitations show (the bridge's default when the user has none of their own). */
-  tollNumber: string | null;
-  tollFreeNumber: string | null;
-  conferenceId: string | null;
-  thirdPartyProviderName: string | null;
-}
+  tollNumber: z
+    .string()
+    .nullable()
+    .meta({ description: 'The toll number invitations show (the bridge default when the user has none).' }),
+  tollFreeNumber: z.string().nullable(),
+  conferenceId: z.string().nullable(),
+  thirdPartyProviderName: z.string().nullable(),
+});
+export type DialInView = z.output<typeof dialInViewSchema>;
 
 export function dialInView(
   profile: Pick<UserProfile, 'userId' | 'userPrincipalName' | 'dialIn'>,
@@ -395,12 +400,15 @@ export function dialInView(
   };
 }
 
-export interface DialInPatchResponse {
-  dialIn: DialInView;
+export const dialInPatchResponseSchema = z.object({
+  dialIn: dialInViewSchema,
   /** The invitation-altering changes the PATCH made (empty when it changed nothing that invitations show). */
-  changes: DirectoryOrAdminChange['kind'][];
-  migration: MigrationOutcomeView;
-}
+  changes: z.array(changeKindSchema).meta({
+    description: 'The changes that alter what invitations show (empty when the PATCH changed none).',
+  }),
+  migration: migrationOutcomeViewSchema,
+});
+export type DialInPatchResponse = z.output<typeof dialInPatchResponseSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Service

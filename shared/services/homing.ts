@@ -14,11 +14,11 @@ import { z } from 'zod';
 import { type DirectoryOrAdminChange, type Homing } from '../domain/trigger-rules';
 import {
   adminActionDeps,
+  migrationOutcomeViewSchema,
   triggerMigration,
   triggerUserOf,
   type AdminActionDeps,
   type JudgedChange,
-  type MigrationOutcomeView,
 } from './admin-actions';
 import { badRequest, notFound } from './errors';
 import { issueToError } from './input';
@@ -44,13 +44,18 @@ export function parseHomingBody(body: unknown): { location: Homing } {
   return r.data;
 }
 
-export interface HomingResponse {
-  userId: string;
-  userPrincipalName: string;
-  location: Homing;
-  previousLocation: Homing;
-  migration: MigrationOutcomeView;
-}
+export const homingLocationSchema = z.enum(HOMING_LOCATIONS);
+
+export const homingResponseSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  location: homingLocationSchema.meta({ description: 'Where the user is homed now, as reported.' }),
+  previousLocation: homingLocationSchema.meta({
+    description: 'Where the service knew the user homed before.',
+  }),
+  migration: migrationOutcomeViewSchema,
+});
+export type HomingResponse = z.output<typeof homingResponseSchema>;
 
 export async function reportHoming(
   identityRaw: string,

@@ -34,13 +34,20 @@
 import { z } from 'zod';
 import {
   MIGRATION_STATES,
+  migrationStateSchema,
+  migrationStatusSchema,
+  stateSummaryRowSchema,
   summarizeStates,
   type MigrationState,
   type MigrationStatus,
   type StateSummaryRow,
 } from '../domain/status';
 import { MIGRATION_TYPES, type MigrationType } from '../domain/migration-type';
-import type { LedgerEntry, LedgerPage } from '../storage/repositories/ledger-repository';
+import {
+  ledgerEntrySchema,
+  type LedgerEntry,
+  type LedgerPage,
+} from '../storage/repositories/ledger-repository';
 import type { StatusListOptions, StatusPage } from '../storage/repositories/status-repository';
 import { badRequest, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
@@ -129,17 +136,47 @@ function encodeStatusToken(tableToken: string): string {
   return Buffer.from(JSON.stringify({ s: tableToken }), 'utf8').toString('base64url');
 }
 
+const oneOf = (values: readonly string[]) => `One of ${values.join(', ')} (case-insensitive).`;
+
 export const migrationListQuerySchema = z
   .strictObject({
-    summaryOnly: switchParam.optional(),
-    userId: identitySchema.optional(),
-    state: caseInsensitiveEnum(MIGRATION_STATES).optional(),
-    migrationType: caseInsensitiveEnum(MIGRATION_TYPES).optional(),
-    startTime: instantParam('start').optional(),
-    endTime: instantParam('end').optional(),
-    pageSize: pageSizeParam.optional(),
+    summaryOnly: switchParam.optional().meta({
+      description:
+        'Answer `[{ state, userCount }]` for every state (zeros included) instead of the records ' +
+        '(-SummaryOnly). Present without a value, `true`/`1` or `false`/`0`.',
+    }),
+    userId: identitySchema
+      .optional()
+      .meta({ description: "One user's record: a UPN or a directory object id (-Identity)." }),
+    state: caseInsensitiveEnum(MIGRATION_STATES)
+      .optional()
+      .meta({ description: `Only records in this state. ${oneOf(MIGRATION_STATES)}` }),
+    migrationType: caseInsensitiveEnum(MIGRATION_TYPES)
+      .optional()
+      .meta({ description: `Only records of this migration type. ${oneOf(MIGRATION_TYPES)}` }),
+    startTime: instantParam('start')
+      .optional()
+      .meta({
+        description:
+          'Records last changed at or after this instant (`modifiedDate >= startTime`): an ISO-8601 date-time ' +
+          'with Z or an offset, or a date (the start of that UTC day).',
+      }),
+    endTime: instantParam('end')
+      .optional()
+      .meta({
+        description:
+          'Records created at or before this instant (`createDate <= endTime`): an ISO-8601 date-time with Z ' +
+          'or an offset, or a date (the end of that UTC day).',
+      }),
+    pageSize: pageSizeParam.optional().meta({
+      description:
+        'Answer one page `{ value, continuationToken? }` of at most this many records (1–1000) instead of ' +
+        'the plain array.',
+    }),
     /** Decoded: the table's token. */
-    continuationToken: statusContinuationTokenParam.optional(),
+    continuationToken: statusContinuationTokenParam.optional().meta({
+      description: 'The `continuationToken` of the previous page, unchanged (with the same filters).',
+    }),
   })
   .superRefine((q, ctx) => {
     if (q.summaryOnly === true) {
@@ -184,8 +221,12 @@ const continuationTokenParam = z
   });
 
 export const meetingResultsQuerySchema = z.strictObject({
-  pageSize: pageSizeParam.optional(),
-  continuationToken: continuationTokenParam.optional(),
+  pageSize: pageSizeParam
+    .optional()
+    .meta({ description: `Meetings per page, 1–1000 (default ${DEFAULT_MEETINGS_PAGE_SIZE}).` }),
+  continuationToken: continuationTokenParam
+    .optional()
+    .meta({ description: 'The `continuationToken` of the previous page, unchanged.' }),
   /** An earlier migration of the user (default: the current one, the status record's correlationId). */
   correlationId: z
     .string()
@@ -193,7 +234,11 @@ export const meetingResultsQuerySchema = z.strictObject({
     .min(1)
     .max(200)
     .regex(/^[A-Za-z0-9-]+$/, { error: 'must be a correlation id as the status record shows it' })
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        "An earlier migration of the user (its correlationId); default: the status record's current one.",
+    }),
 });
 export type MeetingResultsQuery = z.output<typeof meetingResultsQuerySchema>;
 
@@ -228,11 +273,22 @@ export function inTimeRange(
 }
 
 /** One page of `GET /api/migrations?pageSize=` (records in storage order). */
-export interface MigrationsPage {
-  value: MigrationStatus[];
+export const migrationsPageSchema = z.object({
+  value: z.array(migrationStatusSchema),
   /** Present when there may be more: pass it back as `continuationToken` (URL-safe as it is). */
-  continuationToken?: string;
-}
+  continuationToken: z
+    .string()
+    .optional()
+    .meta({ description: 'Present when there may be more: pass it back unchanged for the next page.' }),
+});
+export type MigrationsPage = z.output<typeof migrationsPageSchema>;
+
+/** What `GET /api/migrations` answers: the records, the summary, or one page. */
+export const migrationListSchema = z.union([
+  z.array(migrationStatusSchema).meta({ description: 'Every matching record, by userPrincipalName.' }),
+  z.array(stateSummaryRowSchema).meta({ description: 'With summaryOnly: one row per state.' }),
+  migrationsPageSchema.meta({ description: 'With pageSize or continuationToken: one page.' }),
+]);
 
 /** Whether the query asks for one page (`{ value, continuationToken? }`) rather than the plain array. */
 export function isPagedQuery(query: MigrationListQuery): boolean {
@@ -332,17 +388,23 @@ export async function getMigrationStatus(
 /** One meeting as GET /api/migrations/{identity}/meetings lists it (the ledger row without the user id). */
 export type MeetingResult = Omit<LedgerEntry, 'userId'>;
 
-export interface MeetingResultsPage {
-  userId: string;
-  userPrincipalName: string;
+export const meetingResultSchema = ledgerEntrySchema.omit({ userId: true });
+
+export const meetingResultsPageSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
   /** The migration these results belong to. */
-  correlationId: string;
+  correlationId: z.string().meta({ description: 'The migration these results belong to.' }),
   /** The user's migration state now. */
-  state: MigrationState;
-  meetings: MeetingResult[];
+  state: migrationStateSchema,
+  meetings: z.array(meetingResultSchema),
   /** Present when there may be more: pass it back as `continuationToken`. */
-  continuationToken?: string;
-}
+  continuationToken: z
+    .string()
+    .optional()
+    .meta({ description: 'Present when there may be more: pass it back unchanged for the next page.' }),
+});
+export type MeetingResultsPage = z.output<typeof meetingResultsPageSchema>;
 
 /**
  * The per-meeting results of the user's current migration (or of `correlationId`), a page at a time. A page

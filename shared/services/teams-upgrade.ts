@@ -15,14 +15,15 @@ import {
   decideTrigger,
   NO_MIGRATION_REASONS,
   TEAMS_UPGRADE_MODES,
+  teamsUpgradeModeSchema,
   type TeamsUpgradeMode,
 } from '../domain/trigger-rules';
 import {
   adminActionDeps,
+  migrationOutcomeViewSchema,
   triggerMigration,
   triggerUserOf,
   type AdminActionDeps,
-  type MigrationOutcomeView,
 } from './admin-actions';
 import { issueToError } from './input';
 import { badRequest, notFound, ServiceError } from './errors';
@@ -46,13 +47,14 @@ export function parseTeamsUpgradeBody(body: unknown): { mode: TeamsUpgradeMode }
   return r.data;
 }
 
-export interface TeamsUpgradeResponse {
-  userId: string;
-  userPrincipalName: string;
-  mode: TeamsUpgradeMode;
-  previousMode: TeamsUpgradeMode | null;
-  migration: MigrationOutcomeView;
-}
+export const teamsUpgradeResponseSchema = z.object({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  mode: teamsUpgradeModeSchema,
+  previousMode: teamsUpgradeModeSchema.nullable(),
+  migration: migrationOutcomeViewSchema,
+});
+export type TeamsUpgradeResponse = z.output<typeof teamsUpgradeResponseSchema>;
 
 export async function grantTeamsUpgrade(
   identityRaw: string,

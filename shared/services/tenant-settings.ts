@@ -20,15 +20,30 @@ export interface TenantSettingsDeps {
   settings: Pick<TenantSettingsRepository, 'get' | 'update' | 'getTeamsConversion' | 'updateTeamsConversion'>;
 }
 
-export interface MigrationSettingsView {
-  meetingMigrationEnabled: boolean;
-  teamsDialInFromStoredProfile: boolean;
-}
+export const migrationSettingsViewSchema = z.strictObject({
+  meetingMigrationEnabled: z.boolean().meta({
+    description:
+      'Whether meetings are migrated at all (Set-CsTenantMigrationConfiguration -MeetingMigrationEnabled).',
+  }),
+  teamsDialInFromStoredProfile: z.boolean().meta({
+    description:
+      "Where Teams cannot be asked for a converted meeting's dial-in (no access policy, meeting not found), render " +
+      'it from the stored profile instead of failing the meeting (default false: numbers Teams does not use could ' +
+      'reach invitations).',
+  }),
+});
+export type MigrationSettingsView = z.output<typeof migrationSettingsViewSchema>;
 
-export interface DialInSettingsView {
-  automaticallyMigrateUserMeetings: boolean;
-  automaticallyReplaceAcpProvider: boolean;
-}
+export const dialInSettingsViewSchema = z.strictObject({
+  automaticallyMigrateUserMeetings: z.boolean().meta({
+    description: 'Whether dial-in changes migrate the user’s meetings (default true).',
+  }),
+  automaticallyReplaceAcpProvider: z.boolean().meta({
+    description:
+      'Whether a third-party provider is replaced by Microsoft when Audio Conferencing is assigned (default false).',
+  }),
+});
+export type DialInSettingsView = z.output<typeof dialInSettingsViewSchema>;
 
 const bool = (field: string) =>
   z.boolean({

@@ -88,6 +88,15 @@ const EXPECTED: Expected[] = [
   admin('bridgeNumbers', ['POST', 'DELETE'], 'bridges/{bridgeId}/numbers/{number}'),
   admin('teamsUpgrade', ['PUT'], 'users/{identity}/teams-upgrade'),
   admin('userHoming', ['PUT'], 'users/{identity}/homing'),
+  // The OpenAPI document of the API (anonymous: it describes the open-source API, no tenant data).
+  {
+    name: 'openApi',
+    required: true,
+    triggerType: 'httpTrigger',
+    methods: ['GET'],
+    route: 'openapi.json',
+    authLevel: 'anonymous',
+  },
   // One user's migration; the session (= user id) serialises migrations per user.
   {
     name: 'migrateUser',
@@ -119,8 +128,11 @@ const EXPECTED: Expected[] = [
   { name: 'purgeExpiredMigrations', required: true, triggerType: 'timerTrigger', schedule: '0 30 3 * * *' },
 ];
 
-/** The only routes that may be anonymous: the health probe and Graph's webhook endpoints. */
-const ANONYMOUS_ROUTES = new Set(['health', 'notifications', 'notifications/lifecycle']);
+/**
+ * The only routes that may be anonymous: the health probe, Graph's webhook endpoints and the API's description
+ * (neither holds tenant data).
+ */
+const ANONYMOUS_ROUTES = new Set(['health', 'notifications', 'notifications/lifecycle', 'openapi.json']);
 
 let registrations: RegisteredFunction[];
 let inventory: FunctionInventoryEntry[];
