@@ -7,7 +7,7 @@
  *   — Get-CsMeetingMigrationStatus: the status records as a plain array (or `[{ state, userCount }]`); with
  *   `pageSize` (1–1000) or `continuationToken`, one page `{ value: [...records], continuationToken? }` (follow
  *   the token until it is absent; summaryOnly cannot be paged → 400). See shared/services/migration-queries.ts.
- * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 422 / 503.
+ * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 503.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -111,7 +111,6 @@ httpRoute('migrations', {
       },
       errors: {
         404: ['userNotFound'],
-        422: ['teamsConversionNotAvailable'],
         503: ['dependencyUnavailable'],
       },
     },
