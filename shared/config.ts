@@ -222,10 +222,31 @@ function httpsUrl(name: string, value: string, allowHttp = false): string {
   return value.replace(/\/+$/, '');
 }
 
+/**
+ * App Service replaces an `@Microsoft.KeyVault(...)` app setting with the secret's value before the app starts. When
+ * it cannot (the identity named by keyVaultReferenceIdentity lacks access, the secret is missing, the reference is
+ * malformed), the app sees the reference text itself. Starting with it would, for example, make the reference text
+ * the Graph clientState; refuse to start instead, naming the setting.
+ */
+function unresolvedKeyVaultReference(env: Env): void {
+  for (const info of SETTINGS) {
+    const value = env[info.name]?.trim();
+    if (value?.toLowerCase().startsWith('@microsoft.keyvault(')) {
+      throw new ConfigError(
+        info.name,
+        'is an unresolved Key Vault reference (it still reads "@Microsoft.KeyVault(..."): App Service could not ' +
+          "read the secret. Check the app's keyVaultReferenceIdentity, that identity's Key Vault Secrets User role " +
+          "on the secret, and the reference status under the app's Environment variables in the Azure portal",
+      );
+    }
+  }
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Reads and validates every setting from `env`. Throws ConfigError naming the first bad setting. */
 export function loadConfig(env: Env = process.env): Config {
+  unresolvedKeyVaultReference(env);
   const t = (name: string) => optionalText.parse(env[name]);
 
   const tablesEndpoint = t('TABLES_ENDPOINT');

@@ -105,7 +105,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 
 // ---------------------------------------------------------------------------------------------- monitoring
 
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
   name: names.logAnalytics
   location: location
   tags: tags
@@ -132,8 +132,11 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 // ---------------------------------------------------------------------------------------------- service bus
 // Standard tier: sessions and duplicate detection (Basic has neither). SAS keys are disabled.
+// API version 2021-11-01: the newest whose schema the offline check holds (infra/schemas/README.md). It has no
+// minimumTlsVersion property, so the namespace keeps the service's default minimum TLS version (Terraform's
+// azurerm sets 1.2 explicitly); see README.md, Deploy.
 
-resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2021-11-01' = {
   name: names.serviceBus
   location: location
   tags: tags
@@ -143,7 +146,6 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   }
   properties: {
     disableLocalAuth: true
-    minimumTlsVersion: '1.2'
   }
 }
 
@@ -158,7 +160,7 @@ resource serviceBus 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
 // - duplicate detection, 1 h window: publishers derive messageId from the request, so a retried admin call or a
 //   redelivered directory change that re-publishes the same migration is dropped by Service Bus.
 // - 14-day time to live, dead-lettered on expiry: a migration never silently disappears.
-resource meetingMigrationsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource meetingMigrationsQueue 'Microsoft.ServiceBus/namespaces/queues@2021-11-01' = {
   parent: serviceBus
   name: meetingMigrationsQueueName
   properties: {
@@ -179,7 +181,7 @@ resource meetingMigrationsQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-
 // - maxDeliveryCount 10, lockDuration PT2M: processing re-reads /users/delta and is idempotent, so plain
 //   redelivery is the right retry for a transient Graph error.
 // - 1-day time to live, dead-lettered on expiry: the renewal timer's delta sweep covers anything older.
-resource directoryChangesQueue 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
+resource directoryChangesQueue 'Microsoft.ServiceBus/namespaces/queues@2021-11-01' = {
   parent: serviceBus
   name: directoryChangesQueueName
   properties: {
@@ -292,9 +294,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
   properties: {
-    // Host storage, identity-based (no AzureWebJobsStorage connection string).
+    // Host storage, identity-based (no AzureWebJobsStorage connection string). The host needs the account name
+    // as well as the blob endpoint to start on Flex Consumption.
     AzureWebJobsStorage__credential: 'managedidentity'
     AzureWebJobsStorage__clientId: identity.properties.clientId
+    AzureWebJobsStorage__accountName: storage.name
     AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
     // Service Bus: the trigger bindings' connection prefix and the service's publisher.
     ServiceBusConnection__fullyQualifiedNamespace: '${serviceBus.name}.servicebus.windows.net'

@@ -4,24 +4,41 @@
 # the postprovision hook; after `az deployment sub create` run it yourself. Terraform does the same with the
 # azuread provider (infra/terraform/graph.tf). Idempotent: permissions already granted are skipped.
 #
-#   User.Read.All                 read users, licences and plans; /users change-notification subscriptions; delta
-#   Calendars.ReadWrite           read and update the future meetings each user organizes
-#   OnlineMeetings.ReadWrite.All  create Teams meetings when a meeting moves to Teams (with a Teams application
-#                                 access policy; see README.md, Deploy)
+# The permissions are those of shared/graph/permissions.json, the one list the service, Terraform and the README
+# read too (its "purpose" says what each is for).
 #
 # Usage:  infra/scripts/grant-graph-permissions.sh [<principal object id of the managed identity>]
 #         (default: $AZURE_MANAGED_IDENTITY_PRINCIPAL_ID, which azd sets from the Bicep outputs)
 #         MMS_EXCHANGE_RBAC=true: mailbox access is granted by Exchange RBAC for Applications instead (scoped to the
-#         users who need migration; README.md, Deploy), so Calendars.ReadWrite is NOT granted tenant-wide, and an
-#         existing tenant-wide grant of it is removed (Entra and Exchange grants add up).
-# Needs:  Azure CLI signed in (az login) as someone who may grant app roles: Privileged Role Administrator or
-#         Global Administrator (Graph: AppRoleAssignment.ReadWrite.All + Application.Read.All).
+#         users who need migration; README.md, Deploy), so the permissions marked exchangeScopable are NOT granted
+#         tenant-wide, and existing tenant-wide grants of them are removed (Entra and Exchange grants add up).
+# Needs:  Node.js (to read the permission list); the Azure CLI signed in (az login) as someone who may grant app
+#         roles: Privileged Role Administrator or Global Administrator (Graph: AppRoleAssignment.ReadWrite.All +
+#         Application.Read.All).
 set -eu
 
 GRAPH_APP_ID="00000003-0000-0000-c000-000000000000"
-PERMISSIONS="User.Read.All Calendars.ReadWrite OnlineMeetings.ReadWrite.All"
-EXCHANGE_SCOPED="Calendars.ReadWrite"
 GRAPH="https://graph.microsoft.com/v1.0"
+script_dir="$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)"
+PERMISSIONS_FILE="$script_dir/../../shared/graph/permissions.json"
+
+command -v node >/dev/null 2>&1 || {
+  echo "Node.js (node) is required to read $PERMISSIONS_FILE." >&2
+  exit 2
+}
+# One "<name>:<exchangeScopable>" word per permission; a malformed list stops the script before any grant.
+PERMISSIONS="$(node -e '
+  const list = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8")).permissions;
+  if (!Array.isArray(list) || list.length === 0) throw new Error("no permissions");
+  for (const p of list) {
+    if (typeof p.name !== "string" || !/^[A-Za-z][A-Za-z0-9.]*$/.test(p.name) || typeof p.exchangeScopable !== "boolean")
+      throw new Error("malformed permission: " + JSON.stringify(p));
+    console.log(p.name + ":" + p.exchangeScopable);
+  }
+' "$PERMISSIONS_FILE")" || {
+  echo "Could not read the permission list $PERMISSIONS_FILE." >&2
+  exit 1
+}
 
 principal_id="${1:-${AZURE_MANAGED_IDENTITY_PRINCIPAL_ID:-}}"
 if [ -z "$principal_id" ]; then
@@ -72,13 +89,15 @@ role_id_of() {
     --output tsv
 }
 
-for permission in $PERMISSIONS; do
+for entry in $PERMISSIONS; do
+  permission="${entry%:*}"
+  exchange_scopable="${entry##*:}"
   role_id="$(role_id_of "$permission")"
   if [ -z "$role_id" ]; then
     echo "Microsoft Graph has no application permission named $permission." >&2
     exit 1
   fi
-  if [ "${MMS_EXCHANGE_RBAC:-false}" = "true" ] && [ "$permission" = "$EXCHANGE_SCOPED" ]; then
+  if [ "${MMS_EXCHANGE_RBAC:-false}" = "true" ] && [ "$exchange_scopable" = "true" ]; then
     assignment_id="$(az rest --method GET \
       --url "$GRAPH/servicePrincipals/$principal_id/appRoleAssignments?\$top=999" \
       --query "value[?resourceId=='$graph_sp_id' && appRoleId=='$role_id'].id | [0]" --output tsv)"

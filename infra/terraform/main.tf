@@ -154,7 +154,7 @@ resource "azurerm_key_vault" "main" {
   tags                          = local.tags
   tenant_id                     = data.azurerm_client_config.current.tenant_id
   sku_name                      = "standard"
-  enable_rbac_authorization     = true
+  rbac_authorization_enabled    = true
   soft_delete_retention_days    = 7
   purge_protection_enabled      = false
   public_network_access_enabled = true
@@ -166,13 +166,19 @@ resource "random_password" "graph_client_state" {
   special = false
 }
 
-resource "azurerm_key_vault_secret" "graph_client_state" {
-  name         = local.client_state_secret_name
-  value        = random_password.graph_client_state.result
-  key_vault_id = azurerm_key_vault.main.id
-  content_type = "text/plain"
-  # Terraform writes the secret through the data plane, which needs the deployer role below.
-  depends_on = [azurerm_role_assignment.deployer_key_vault_secrets_officer]
+# Written through the ARM control plane (Microsoft.KeyVault/vaults/secrets), as Bicep does: the deployer needs no
+# Key Vault data-plane role, and there is no wait for one to propagate. (azurerm_key_vault_secret would write it
+# through the vault's data plane.)
+resource "azapi_resource" "graph_client_state" {
+  type      = "Microsoft.KeyVault/vaults/secrets@2023-07-01"
+  name      = local.client_state_secret_name
+  parent_id = azurerm_key_vault.main.id
+  body = {
+    properties = {
+      value       = random_password.graph_client_state.result
+      contentType = "text/plain"
+    }
+  }
 }
 
 # ------------------------------------------------------------------------------------------------ function app
@@ -184,6 +190,35 @@ resource "azurerm_service_plan" "main" {
   tags                = local.tags
   os_type             = "Linux"
   sku_name            = "FC1"
+}
+
+# Every setting shared/config.ts marks `deployed`, a few `optional` ones, never a `local` one; the same as the
+# appsettings resource of infra/bicep/resources.bicep. No AzureWebJobsStorage: the host's storage is reached with the
+# identity through the AzureWebJobsStorage__* settings.
+locals {
+  app_settings = {
+    # Host storage, identity-based.
+    "AzureWebJobsStorage__credential"     = "managedidentity"
+    "AzureWebJobsStorage__clientId"       = azurerm_user_assigned_identity.app.client_id
+    "AzureWebJobsStorage__accountName"    = azurerm_storage_account.main.name
+    "AzureWebJobsStorage__blobServiceUri" = azurerm_storage_account.main.primary_blob_endpoint
+    # Service Bus: the trigger bindings' connection prefix and the service's publisher.
+    "ServiceBusConnection__fullyQualifiedNamespace" = "${azurerm_servicebus_namespace.main.name}.servicebus.windows.net"
+    "ServiceBusConnection__credential"              = "managedidentity"
+    "ServiceBusConnection__clientId"                = azurerm_user_assigned_identity.app.client_id
+    "QUEUE_TRANSPORT"                               = "serviceBus"
+    # Tables, reached with the identity.
+    "TABLES_ENDPOINT" = azurerm_storage_account.main.primary_table_endpoint
+    "TABLES_PREFIX"   = var.tables_prefix
+    # Microsoft Graph as the managed identity.
+    "AZURE_CLIENT_ID"    = azurerm_user_assigned_identity.app.client_id
+    "GRAPH_CREDENTIAL"   = "managedIdentity"
+    "GRAPH_BASE_URL"     = "https://graph.microsoft.com"
+    "NOTIFICATION_URL"   = "https://${local.function_app_host}/api/notifications"
+    "GRAPH_CLIENT_STATE" = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.main.name};SecretName=${local.client_state_secret_name})"
+    # Application Insights, Entra-authenticated ingestion (local auth is disabled on the component).
+    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
+  }
 }
 
 resource "azurerm_function_app_flex_consumption" "main" {
@@ -205,7 +240,6 @@ resource "azurerm_function_app_flex_consumption" "main" {
 
   https_only                                     = true
   webdeploy_publish_basic_authentication_enabled = false
-  key_vault_reference_identity_id                = azurerm_user_assigned_identity.app.id
 
   identity {
     type         = "UserAssigned"
@@ -218,33 +252,7 @@ resource "azurerm_function_app_flex_consumption" "main" {
     application_insights_connection_string = azurerm_application_insights.main.connection_string
   }
 
-  # Every setting shared/config.ts marks `deployed`, a few `optional` ones, never a `local` one.
-  app_settings = {
-    # Host storage, identity-based. The empty AzureWebJobsStorage keeps the provider from writing a key-based
-    # connection string (Azure-Samples/azure-functions-flex-consumption-samples, terraform-provider-azurerm#29099);
-    # the host then reads the AzureWebJobsStorage__* settings.
-    "AzureWebJobsStorage"                  = ""
-    "AzureWebJobsStorage__credential"      = "managedidentity"
-    "AzureWebJobsStorage__clientId"        = azurerm_user_assigned_identity.app.client_id
-    "AzureWebJobsStorage__blobServiceUri"  = azurerm_storage_account.main.primary_blob_endpoint
-    # Service Bus: the trigger bindings' connection prefix and the service's publisher.
-    "ServiceBusConnection__fullyQualifiedNamespace" = "${azurerm_servicebus_namespace.main.name}.servicebus.windows.net"
-    "ServiceBusConnection__credential"              = "managedidentity"
-    "ServiceBusConnection__clientId"                = azurerm_user_assigned_identity.app.client_id
-    "QUEUE_TRANSPORT"                               = "serviceBus"
-    # Tables, reached with the identity.
-    "TABLES_ENDPOINT" = azurerm_storage_account.main.primary_table_endpoint
-    "TABLES_PREFIX"   = var.tables_prefix
-    # Microsoft Graph as the managed identity.
-    "AZURE_CLIENT_ID"    = azurerm_user_assigned_identity.app.client_id
-    "GRAPH_CREDENTIAL"   = "managedIdentity"
-    "GRAPH_BASE_URL"     = "https://graph.microsoft.com"
-    "NOTIFICATION_URL"   = "https://${local.function_app_host}/api/notifications"
-    "GRAPH_CLIENT_STATE" = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.main.name};SecretName=${local.client_state_secret_name})"
-    # Application Insights, Entra-authenticated ingestion (APPLICATIONINSIGHTS_CONNECTION_STRING comes from
-    # site_config above).
-    "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
-  }
+  app_settings = local.app_settings
 
   # The app must not start before its identity can reach what it needs.
   depends_on = [
@@ -255,4 +263,40 @@ resource "azurerm_function_app_flex_consumption" "main" {
     azurerm_role_assignment.key_vault_secrets_user,
     azurerm_role_assignment.monitoring_metrics_publisher,
   ]
+}
+
+# Key Vault references (GRAPH_CLIENT_STATE) must be resolved with the user-assigned identity: the app has no
+# system-assigned one. azurerm_function_app_flex_consumption has no argument for the site's
+# keyVaultReferenceIdentity, so it is set on the site through ARM. Re-applied whenever the provider updates the app.
+resource "azapi_update_resource" "key_vault_reference_identity" {
+  type        = "Microsoft.Web/sites@2024-04-01"
+  resource_id = azurerm_function_app_flex_consumption.main.id
+  body = {
+    properties = {
+      keyVaultReferenceIdentity = azurerm_user_assigned_identity.app.id
+    }
+  }
+  lifecycle {
+    replace_triggered_by = [azurerm_function_app_flex_consumption.main]
+  }
+}
+
+# azurerm_function_app_flex_consumption writes an AzureWebJobsStorage app setting of its own (a key-style
+# connection string, which cannot work with shared keys disabled) on every create and update, and hides it from
+# the state. This PUT replaces the app settings with exactly the intended ones (Microsoft.Web/sites/config
+# appsettings is replaced whole), after the provider and after keyVaultReferenceIdentity, so the app restarts once
+# more and resolves its Key Vault reference with the identity.
+resource "azapi_resource_action" "app_settings" {
+  type        = "Microsoft.Web/sites/config@2024-04-01"
+  resource_id = "${azurerm_function_app_flex_consumption.main.id}/config/appsettings"
+  method      = "PUT"
+  body = {
+    properties = merge(local.app_settings, {
+      "APPLICATIONINSIGHTS_CONNECTION_STRING" = azurerm_application_insights.main.connection_string
+    })
+  }
+  depends_on = [azapi_update_resource.key_vault_reference_identity]
+  lifecycle {
+    replace_triggered_by = [azurerm_function_app_flex_consumption.main]
+  }
 }

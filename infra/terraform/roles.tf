@@ -8,8 +8,6 @@ locals {
     storage_table_data_contributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"
     key_vault_secrets_user         = "4633458b-17de-408a-b874-0445c86b69e6"
     monitoring_metrics_publisher   = "3913510d-42f4-4e42-8a64-420c390055eb"
-    # Deployer only (Terraform writes the secret through the Key Vault data plane; Bicep uses ARM and needs none).
-    key_vault_secrets_officer = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
   }
   role_definition_prefix = "${data.azurerm_subscription.current.id}/providers/Microsoft.Authorization/roleDefinitions"
 }
@@ -50,7 +48,7 @@ resource "azurerm_role_assignment" "service_bus_data_receiver" {
 
 # Read one secret, not the whole vault.
 resource "azurerm_role_assignment" "key_vault_secrets_user" {
-  scope              = azurerm_key_vault_secret.graph_client_state.resource_versionless_id
+  scope              = azapi_resource.graph_client_state.id
   role_definition_id = "${local.role_definition_prefix}/${local.roles.key_vault_secrets_user}"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
@@ -62,11 +60,4 @@ resource "azurerm_role_assignment" "monitoring_metrics_publisher" {
   role_definition_id = "${local.role_definition_prefix}/${local.roles.monitoring_metrics_publisher}"
   principal_id       = azurerm_user_assigned_identity.app.principal_id
   principal_type     = "ServicePrincipal"
-}
-
-# Whoever runs Terraform writes the clientState secret; scoped to this vault only.
-resource "azurerm_role_assignment" "deployer_key_vault_secrets_officer" {
-  scope              = azurerm_key_vault.main.id
-  role_definition_id = "${local.role_definition_prefix}/${local.roles.key_vault_secrets_officer}"
-  principal_id       = data.azurerm_client_config.current.object_id
 }

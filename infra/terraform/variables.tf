@@ -49,8 +49,8 @@ variable "instance_memory_mb" {
   }
 }
 
-variable "exchange_rbac_for_calendars" {
-  description = "true: do not grant Calendars.ReadWrite tenant-wide; grant mailbox access with Exchange RBAC for Applications scoped to the users who need migration (README.md, Deploy)."
+variable "exchange_rbac_for_mailboxes" {
+  description = "true: do not grant the mailbox permissions (exchangeScopable in shared/graph/permissions.json) tenant-wide; grant them with Exchange RBAC for Applications scoped to the users who need migration (README.md, Deploy)."
   type        = bool
   default     = false
 }

@@ -53,8 +53,6 @@ const EXPECTED_APP_ROLES = [
   'Storage Blob Data Owner @ storageAccount',
   'Storage Table Data Contributor @ storageAccount',
 ];
-/** Terraform writes the secret through the data plane, so its deployer needs this on the vault (Bicep: none). */
-const TERRAFORM_DEPLOYER_ROLES = ['b86a8fe4-44ce-4948-aee5-eccb2c155cd7 @ keyVault'];
 
 /**
  * Resource kinds: Bicep type ↔ Terraform type. `null` on one side means the other template expresses it as an
@@ -107,7 +105,8 @@ const KINDS: { kind: string; bicep: string | null; terraform: string | null; how
   {
     kind: 'keyVaultSecret',
     bicep: 'Microsoft.KeyVault/vaults/secrets',
-    terraform: 'azurerm_key_vault_secret',
+    terraform: null,
+    how: 'Terraform: azapi_resource of the same ARM type (written through ARM, as Bicep does)',
   },
   {
     kind: 'clientStateGenerator',
@@ -121,7 +120,7 @@ const KINDS: { kind: string; bicep: string | null; terraform: string | null; how
     kind: 'appSettings',
     bicep: 'Microsoft.Web/sites/config',
     terraform: null,
-    how: 'Terraform: app_settings of the function app',
+    how: 'Terraform: app_settings of the function app, then azapi_resource_action PUT of the same ARM type',
   },
   {
     kind: 'basicAuthPolicy',
@@ -143,7 +142,15 @@ const KINDS: { kind: string; bicep: string | null; terraform: string | null; how
 ];
 
 const kindOfBicep = (type: string) => KINDS.find((k) => k.bicep === type)?.kind;
-const kindOfTerraform = (type: string) => KINDS.find((k) => k.terraform === type)?.kind;
+/** azapi resources act on an ARM type (their `type` argument), named by the Bicep column. */
+const AZAPI = ['azapi_resource', 'azapi_update_resource', 'azapi_resource_action'];
+function kindOfTerraformResource(type: string, body: HclJson | undefined): string | undefined {
+  if (AZAPI.includes(type)) {
+    const arm = typeof body?.type === 'string' ? body.type.split('@')[0] : undefined;
+    return arm ? kindOfBicep(arm) : undefined;
+  }
+  return KINDS.find((k) => k.terraform === type)?.kind;
+}
 
 /** Setting names the platform reads that are not in SETTINGS (allowed in both templates). */
 function isPlatformSetting(name: string): boolean {
@@ -246,12 +253,29 @@ describe('infra: app settings match shared/config.ts SETTINGS', () => {
     }
   });
 
-  it('Bicep and Terraform set the same settings', () => {
-    // Terraform's empty AzureWebJobsStorage only stops the provider from writing a key-based one.
-    assert.equal(tfSettings.values.get('AzureWebJobsStorage'), '');
+  it('Bicep and Terraform set the same settings, and neither sends AzureWebJobsStorage', () => {
     const b = [...bicepSettings.values.keys()].sort();
-    const t = [...tfSettings.values.keys()].filter((n) => n !== 'AzureWebJobsStorage').sort();
+    const t = [...tfSettings.values.keys()].sort();
     assert.deepEqual(t, b);
+    assert.ok(!bicepSettings.values.has('AzureWebJobsStorage'), 'Bicep AzureWebJobsStorage');
+    assert.ok(!tfSettings.values.has('AzureWebJobsStorage'), 'Terraform AzureWebJobsStorage');
+  });
+
+  it('Terraform replaces the provider-written settings with exactly the same ones after each change of the app', () => {
+    // The provider adds an AzureWebJobsStorage of its own on create and update; a PUT of Microsoft.Web/sites/config
+    // appsettings (replaced whole) puts back exactly local.app_settings plus the App Insights connection string.
+    const [, put] = onlyResource(tf, 'azapi_resource_action');
+    assert.equal(put.type, 'Microsoft.Web/sites/config@2024-04-01');
+    assert.equal(put.method, 'PUT');
+    assert.equal(put.resource_id, '${azurerm_function_app_flex_consumption.main.id}/config/appsettings');
+    const body = asRecord(put.body, 'body');
+    assert.match(
+      hclText(body.properties),
+      /^\$\{merge\(local\.app_settings, \{\s*"APPLICATIONINSIGHTS_CONNECTION_STRING" = azurerm_application_insights\.main\.connection_string\s*\}\)\}$/,
+    );
+    const lifecycle = asRecord((put.lifecycle as unknown[])[0], 'lifecycle');
+    assert.deepEqual(lifecycle.replace_triggered_by, ['${azurerm_function_app_flex_consumption.main}']);
+    assert.deepEqual(put.depends_on, ['${azapi_update_resource.key_vault_reference_identity}']);
   });
 
   it('literal settings have the same value in both', () => {
@@ -280,9 +304,16 @@ describe('infra: app settings match shared/config.ts SETTINGS', () => {
         `${where} AzureWebJobsStorage`,
       );
       assert.match(s.get('AzureWebJobsStorage__clientId') ?? '', /client_?id/i, `${where} storage clientId`);
-      assert.ok(
-        s.has('AzureWebJobsStorage__blobServiceUri') || s.has('AzureWebJobsStorage__accountName'),
-        `${where}: AzureWebJobsStorage endpoint`,
+      // The Flex samples set the account name, and the host fails to start without it; the blob endpoint too.
+      assert.match(
+        s.get('AzureWebJobsStorage__accountName') ?? '',
+        /storage/i,
+        `${where} storage accountName`,
+      );
+      assert.match(
+        s.get('AzureWebJobsStorage__blobServiceUri') ?? '',
+        /blob/i,
+        `${where} storage blob endpoint`,
       );
       assert.equal(s.get(`${SERVICE_BUS_CONNECTION}__credential`), 'managedidentity', `${where} Service Bus`);
       assert.match(s.get(`${SERVICE_BUS_CONNECTION}__clientId`) ?? '', /client_?id/i, where);
@@ -395,11 +426,15 @@ describe('infra: the services are locked to identity-based access', () => {
     const kv = onlyBicep('Microsoft.KeyVault/vaults');
     assert.equal(bicepGet(kv.body, 'properties', 'enableRbacAuthorization'), true);
     const [, t] = onlyResource(tf, 'azurerm_key_vault');
-    assert.ok(t.enable_rbac_authorization === true || t.rbac_authorization_enabled === true);
+    assert.equal(t.rbac_authorization_enabled, true);
 
     const secret = onlyBicep('Microsoft.KeyVault/vaults/secrets');
-    const [, ts] = onlyResource(tf, 'azurerm_key_vault_secret');
+    // Terraform writes it through ARM too (no Key Vault data-plane role for the deployer).
+    const [, ts] = onlyResource(tf, 'azapi_resource');
+    assert.equal(ts.type, `Microsoft.KeyVault/vaults/secrets@${secret.apiVersion}`);
+    assert.equal(ts.parent_id, '${azurerm_key_vault.main.id}');
     assert.equal(bicepLiteral(bicepGet(secret.body, 'name')), resolveLocal(tf, ts.name));
+    assert.ok(!tf.resources.has('azurerm_key_vault_secret'), 'no data-plane secret write');
     // Bicep: a @secure() parameter without a default (azd's preprovision hook generates it once).
     const value = bicepGet(secret.body, 'properties', 'value');
     assert.ok(value instanceof BicepExpr, 'secret value comes from a parameter');
@@ -418,7 +453,8 @@ describe('infra: the services are locked to identity-based access', () => {
     assert.equal(top.defaultValue, undefined);
     assert.ok(top.decorators.some((d) => d.includes('@secure()')));
     // Terraform: a random_password, never a literal.
-    assert.match(hclText(ts.value), /^\$\{random_password\.\w+\.result\}$/);
+    const value2 = asRecord(asRecord(ts.body, 'body').properties, 'properties').value;
+    assert.match(hclText(value2), /^\$\{random_password\.\w+\.result\}$/);
   });
 
   it('Function App: Flex Consumption FC1, Linux, Node 22, user-assigned identity for everything', () => {
@@ -454,7 +490,15 @@ describe('infra: the services are locked to identity-based access', () => {
     assert.equal(app.runtime_version, '22');
     assert.equal(app.storage_container_type, 'blobContainer');
     assert.equal(app.storage_authentication_type, 'UserAssignedIdentity');
-    assert.match(hclText(app.key_vault_reference_identity_id), /azurerm_user_assigned_identity\.app\.id/);
+    assert.equal(app.key_vault_reference_identity_id, undefined, 'not an argument of this resource');
+    // keyVaultReferenceIdentity is set on the site through ARM, and again whenever the provider updates the app.
+    const [, kvIdentity] = onlyResource(tf, 'azapi_update_resource');
+    assert.equal(kvIdentity.type, `Microsoft.Web/sites@${site.apiVersion}`);
+    assert.equal(kvIdentity.resource_id, '${azurerm_function_app_flex_consumption.main.id}');
+    const kvBody = asRecord(asRecord(kvIdentity.body, 'body').properties, 'properties');
+    assert.deepEqual(kvBody, { keyVaultReferenceIdentity: '${azurerm_user_assigned_identity.app.id}' });
+    const kvLifecycle = asRecord((kvIdentity.lifecycle as unknown[])[0], 'lifecycle');
+    assert.deepEqual(kvLifecycle.replace_triggered_by, ['${azurerm_function_app_flex_consumption.main}']);
     assert.equal(app.https_only, true);
     assert.equal(app.webdeploy_publish_basic_authentication_enabled, false);
     const identity = asRecord((app.identity as unknown[])[0], 'identity');
@@ -567,10 +611,12 @@ describe('infra: the same resources and role assignments in Bicep and Terraform'
       bKinds.add(k);
     }
     const tKinds = new Set<string>();
-    for (const type of tf.resources.keys()) {
-      const k = kindOfTerraform(type);
-      assert.ok(k, `Terraform ${type} is not in the kind table of this test`);
-      tKinds.add(k);
+    for (const [type, byName] of tf.resources) {
+      for (const [name, body] of byName) {
+        const k = kindOfTerraformResource(type, body);
+        assert.ok(k, `Terraform ${type}.${name} is not in the kind table of this test`);
+        tKinds.add(k);
+      }
     }
     for (const k of KINDS) {
       if (k.bicep !== null && k.terraform !== null) {
@@ -586,6 +632,8 @@ describe('infra: the same resources and role assignments in Bicep and Terraform'
         if (k.terraform) assert.ok(tKinds.has(k.kind), `Terraform ${k.terraform} (${k.how ?? ''})`);
       }
     }
+    // Written through azapi on the Terraform side.
+    for (const kind of ['keyVaultSecret', 'appSettings']) assert.ok(tKinds.has(kind), kind);
     const count = (kind: string) => [
       bicepResources.filter((r) => kindOfBicep(r.type) === kind).length,
       tfOfType(KINDS.find((k) => k.kind === kind)?.terraform ?? '').length,
@@ -637,12 +685,12 @@ describe('infra: the same resources and role assignments in Bicep and Terraform'
       const m = /local\.roles\.(\w+)/.exec(def);
       assert.ok(m?.[1], `azurerm_role_assignment.${name}: role_definition_id must use local.roles: ${def}`);
       const roles = asRecord(tf.locals.roles, 'local.roles');
-      const scope = /^\$\{(\w+)\.\w+\.(?:id|resource_versionless_id)\}$/.exec(hclText(r.scope));
+      const scope = /^\$\{(\w+)\.(\w+)\.id\}$/.exec(hclText(r.scope));
       assert.ok(
-        scope?.[1],
+        scope?.[1] && scope[2],
         `azurerm_role_assignment.${name}: scope must be a resource id: ${hclText(r.scope)}`,
       );
-      const kind = kindOfTerraform(scope[1]);
+      const kind = kindOfTerraformResource(scope[1], tf.resources.get(scope[1])?.get(scope[2]));
       assert.ok(kind, `azurerm_role_assignment.${name}: scope type ${scope[1]}`);
       return {
         at: `azurerm_role_assignment.${name}`,
@@ -695,39 +743,11 @@ describe('infra: the same resources and role assignments in Bicep and Terraform'
     for (const id of forbidden) assert.ok(!texts.some((t) => t.includes(id)), id);
   });
 
-  it("Terraform's only other assignment lets its deployer write the secret, on the vault only", () => {
+  it('Terraform gives no role to its deployer: the secret is written through ARM, as in Bicep', () => {
     const others = tfRoleAssignments()
       .filter((a) => !a.app)
       .map((a) => `${a.roleId} @ ${a.scope}`);
-    assert.deepEqual(others, TERRAFORM_DEPLOYER_ROLES);
-  });
-
-  it('Microsoft Graph permissions: the same three application permissions in Terraform and the Bicep script', () => {
-    const expected = ['Calendars.ReadWrite', 'OnlineMeetings.ReadWrite.All', 'User.Read.All'];
-    assert.deepEqual([...(tf.locals.graph_app_roles as string[])].sort(), expected);
-    const [, assignment] = onlyResource(tf, 'azuread_app_role_assignment');
-    assert.match(
-      hclText(assignment.principal_object_id),
-      /azurerm_user_assigned_identity\.app\.principal_id/,
-    );
-    const graphSp = tf.data.get('azuread_service_principal')?.get('microsoft_graph');
-    assert.ok(graphSp, 'data.azuread_service_principal.microsoft_graph');
-    assert.equal(resolveLocal(tf, graphSp.client_id), '00000003-0000-0000-c000-000000000000');
-
-    const script = readFileSync(join(ROOT, 'infra', 'scripts', 'grant-graph-permissions.sh'), 'utf8');
-    const m = /^PERMISSIONS="([^"]+)"$/m.exec(script);
-    assert.ok(m?.[1], 'PERMISSIONS= in grant-graph-permissions.sh');
-    assert.deepEqual(m[1].split(/\s+/).sort(), expected);
-    assert.match(script, /az rest --method POST/);
-    assert.match(script, /appRoleAssignments/);
-    assert.match(script, /GRAPH_APP_ID="00000003-0000-0000-c000-000000000000"/);
-    // Both can leave Calendars.ReadWrite to Exchange RBAC for Applications (mailbox scoping).
-    assert.match(script, /MMS_EXCHANGE_RBAC/);
-    assert.ok(tf.variables.has('exchange_rbac_for_calendars'));
-    assert.match(
-      hclText(assignment.for_each),
-      /exchange_rbac_for_calendars && role == "Calendars\.ReadWrite"/,
-    );
+    assert.deepEqual(others, []);
   });
 });
 

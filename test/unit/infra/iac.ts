@@ -400,7 +400,9 @@ export function terraformAppSettings(project: TerraformProject): AppSettings {
   const [, app] = onlyResource(project, 'azurerm_function_app_flex_consumption');
   const values = new Map<string, string>();
   const literal = new Set<string>();
-  for (const [k, v] of Object.entries(asRecord(app.app_settings, 'app_settings'))) {
+  // `app_settings = local.app_settings`: the map lives in a local (the azapi PUT of the settings uses it too).
+  const settings = resolveLocal(project, app.app_settings);
+  for (const [k, v] of Object.entries(asRecord(settings, 'app_settings'))) {
     const text = typeof v === 'string' ? v : JSON.stringify(v);
     values.set(k, text);
     if (!text.includes('${')) literal.add(k);

@@ -6,9 +6,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GRAPH_PERMISSIONS } from '../../../shared/graph/permissions';
 import { ROOT } from './iac';
 
 const GRANT = join(ROOT, 'infra', 'scripts', 'grant-graph-permissions.sh');
@@ -88,12 +98,18 @@ function grant(name: string, env: Record<string, string>, args = [PRINCIPAL]) {
 }
 
 describe('infra/scripts/grant-graph-permissions.sh', () => {
-  it('grants the three Graph application permissions to the identity', () => {
+  const names = GRAPH_PERMISSIONS.map((p) => p.name);
+  const scopable = GRAPH_PERMISSIONS.filter((p) => p.exchangeScopable).map((p) => p.name);
+  const postOf = (writes: string[], perm: string) =>
+    writes.find((w) => w.startsWith('POST') && w.includes(`"appRoleId":"role-${perm}"`));
+
+  it('grants every permission of shared/graph/permissions.json to the identity, and nothing else', () => {
+    assert.ok(names.length >= 3, names.join(', '));
     const r = grant('fresh', {});
     assert.equal(r.code, 0, r.err);
-    assert.equal(r.writes.length, 3, r.writes.join('\n'));
-    for (const perm of ['User.Read.All', 'Calendars.ReadWrite', 'OnlineMeetings.ReadWrite.All']) {
-      const post = r.writes.find((w) => w.includes(`"appRoleId":"role-${perm}"`));
+    assert.equal(r.writes.length, names.length, r.writes.join('\n'));
+    for (const perm of names) {
+      const post = postOf(r.writes, perm);
       assert.ok(post, perm);
       assert.match(
         post,
@@ -106,26 +122,63 @@ describe('infra/scripts/grant-graph-permissions.sh', () => {
   });
 
   it('is idempotent: permissions already granted are skipped', () => {
-    const r = grant('again', { FAKE_EXISTING: 'role-User.Read.All role-Calendars.ReadWrite' });
+    const [first, ...rest] = names;
+    assert.ok(first);
+    const r = grant('again', { FAKE_EXISTING: rest.map((n) => `role-${n}`).join(' ') });
     assert.equal(r.code, 0, r.err);
     assert.equal(r.writes.length, 1, r.writes.join('\n'));
-    assert.match(r.writes[0] ?? '', /"appRoleId":"role-OnlineMeetings\.ReadWrite\.All"/);
-    assert.match(r.out, /User\.Read\.All: already granted/);
+    assert.ok(postOf(r.writes, first), r.writes.join('\n'));
+    for (const n of rest) assert.match(r.out, new RegExp(`${n.replace(/\./g, '\\.')}: already granted`));
   });
 
-  it('with MMS_EXCHANGE_RBAC=true, removes the tenant-wide Calendars.ReadWrite and does not grant it', () => {
-    const r = grant('scoped', { MMS_EXCHANGE_RBAC: 'true', FAKE_EXISTING: 'role-Calendars.ReadWrite' });
+  it('with MMS_EXCHANGE_RBAC=true, removes the tenant-wide mailbox permissions and does not grant them', () => {
+    assert.ok(scopable.includes('Calendars.ReadWrite'), scopable.join(', '));
+    const r = grant('scoped', {
+      MMS_EXCHANGE_RBAC: 'true',
+      FAKE_EXISTING: scopable.map((n) => `role-${n}`).join(' '),
+    });
     assert.equal(r.code, 0, r.err);
-    assert.ok(
-      r.writes.some((w) =>
-        w.startsWith(
-          `DELETE https://graph.microsoft.com/v1.0/servicePrincipals/${PRINCIPAL}/appRoleAssignments/assignment-role-Calendars.ReadWrite`,
+    for (const perm of scopable) {
+      assert.ok(
+        r.writes.some((w) =>
+          w.startsWith(
+            `DELETE https://graph.microsoft.com/v1.0/servicePrincipals/${PRINCIPAL}/appRoleAssignments/assignment-role-${perm}`,
+          ),
         ),
-      ),
-      r.writes.join('\n'),
-    );
-    assert.ok(!r.writes.some((w) => w.startsWith('POST') && w.includes('Calendars.ReadWrite')));
-    assert.equal(r.writes.filter((w) => w.startsWith('POST')).length, 2);
+        `${perm}: ${r.writes.join('\n')}`,
+      );
+      assert.equal(postOf(r.writes, perm), undefined, perm);
+    }
+    assert.equal(r.writes.filter((w) => w.startsWith('POST')).length, names.length - scopable.length);
+  });
+
+  it('reads the list at run time: a permission added to permissions.json is granted without editing the script', () => {
+    // A copy of the repository layout the script expects (infra/scripts next to shared/graph), with one more entry.
+    const copy = mkdtempSync(join(tmpdir(), 'mms-grant-'));
+    try {
+      const list = JSON.parse(readFileSync(join(ROOT, 'shared', 'graph', 'permissions.json'), 'utf8')) as {
+        permissions: unknown[];
+      };
+      list.permissions.push({ name: 'GroupMember.Read.All', purpose: 'test', exchangeScopable: false });
+      mkdirSync(join(copy, 'shared', 'graph'), { recursive: true });
+      mkdirSync(join(copy, 'infra', 'scripts'), { recursive: true });
+      writeFileSync(join(copy, 'shared', 'graph', 'permissions.json'), JSON.stringify(list));
+      const script = join(copy, 'infra', 'scripts', 'grant-graph-permissions.sh');
+      copyFileSync(GRANT, script);
+      const writes = join(dir, 'extra.writes');
+      const r = run(script, [PRINCIPAL], { FAKE_WRITES: writes, FAKE_EXISTING: '' });
+      assert.equal(r.code, 0, r.err);
+      const lines = readFileSync(writes, 'utf8').trim().split('\n');
+      assert.equal(lines.length, names.length + 1);
+      assert.ok(postOf(lines, 'GroupMember.Read.All'), lines.join('\n'));
+
+      writeFileSync(join(copy, 'shared', 'graph', 'permissions.json'), '{"permissions":[{"name":"x; rm"}]}');
+      const bad = run(script, [PRINCIPAL], { FAKE_WRITES: join(dir, 'bad.writes'), FAKE_EXISTING: '' });
+      assert.notEqual(bad.code, 0);
+      assert.ok(!existsSync(join(dir, 'bad.writes')), 'nothing granted from a malformed list');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run without a valid principal id', () => {
