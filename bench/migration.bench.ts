@@ -1,17 +1,24 @@
 /**
- * The migration worker end to end (`npm run bench -- migration`): one user with N future meetings (N = 200,
- * 1,000, 4,000) in the sandbox tenant, dial-in data in Azurite, and one run of shared/services/migrate-user.ts
- * through handleMigrationMessage, as test/integration/migrate-user/fixture.ts drives it. Shows throughput and
- * that memory does not grow with the number of meetings (the worker holds a page, not the calendar), then a
- * run with 20 ms of sandbox latency per Graph request where the 4-concurrent-per-mailbox limit bounds the rate.
+ * The migration worker, one user (`npm run bench -- migration`): a user with N future meetings in the sandbox
+ * tenant, dial-in data in Azurite, and one run of shared/services/migrate-user.ts through handleMigrationMessage,
+ * as the queue function calls it. Three sections, each figure a ratio measured in this run:
  *
- * The sandbox runs in a child process (this file with the argument `sandbox-child`), so the memory figures are
- * the worker's alone; Azurite is a child process too. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/
- * sandbox-dev-only.crt (bench/run.ts sets it). Prints figures; never fails on a slow machine.
+ * 1. The 4-slot limit: N = 200 and 1,000 at 100 ms of sandbox latency per Graph request. Exchange allows 4
+ *    requests in flight per mailbox, so R requests need at least R × 100 ms ÷ 4: wall time ÷ that limit (1.00 =
+ *    the slots never idle), and the speed-up over a client that sends one request at a time (R × 100 ms ÷ wall).
+ * 2. CPU per meeting of the worker process (process.cpuUsage), without latency, where the worker is CPU-bound.
+ * 3. Memory: one user with 20,000 meetings, the worker process's peak RSS (the kernel's high-water mark).
+ *
+ * Every run's worker is a fresh child process (this file with `worker-child`) that does nothing but the run, so
+ * its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and Azurite are child processes too,
+ * and seeding happens in this parent. BENCH_SECTIONS=limit,cpu,memory picks sections; BENCH_CPU_PROF=<dir> writes
+ * each worker's V8 CPU profile there. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/sandbox-dev-only.crt
+ * (bench/run.ts sets it). Prints figures; never fails on a slow machine.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { startAzurite } from '../dev/azurite';
@@ -19,7 +26,6 @@ import { loadLocalData } from '../dev/local-data';
 import { startSandbox } from '../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../dev/sandbox/generator';
 import type { TenantSeedInput } from '../dev/sandbox/seed';
-import type { Config } from '../shared/config';
 import { requestMigration, type MigrationStatus, type RunKey } from '../shared/domain/status';
 import { createGraphClient, createGraphGateways } from '../shared/graph';
 import { validateOutgoing } from '../shared/queue/messages';
@@ -30,9 +36,6 @@ import { migrationMessage } from '../shared/services/migration-messages';
 
 const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 const MAILBOX_CONCURRENCY = 4;
-const SAMPLE_MS = 50;
-/** Every this many samples (1 s), a forced GC and a reading of the live heap (only with --expose-gc). */
-const LIVE_EVERY = 20;
 
 type SeedEventInput = TenantSeedInput['events'][number];
 
@@ -159,7 +162,40 @@ function graphDateTime(ms: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The run
+// Worker child: one run of handleMigrationMessage, then its figures as one JSON line on stdout.
+
+const workerInput = z.object({
+  sandboxUrl: z.string(),
+  token: z.string(),
+  connectionString: z.string(),
+  tablesPrefix: z.string(),
+  mailboxConcurrency: z.number().int().min(1),
+  message: z.object({
+    messageId: z.string(),
+    sessionId: z.string().optional(),
+    correlationId: z.string().optional(),
+    body: z.unknown(),
+  }),
+});
+type WorkerInput = z.infer<typeof workerInput>;
+
+const workerOutput = z.object({
+  wallMs: z.number(),
+  cpuUserUs: z.number(),
+  cpuSystemUs: z.number(),
+  idleRss: z.number(),
+  peakRss: z.number(),
+  updated: z.number(),
+  skipped: z.number(),
+  failed: z.number(),
+  total: z.number(),
+  requests: z.number(),
+  throttled: z.number(),
+  budgetWaits: z.number(),
+  /** Time Graph requests held a mailbox slot, summed, ms. */
+  slotBusyMs: z.number(),
+});
+type WorkerOutput = z.infer<typeof workerOutput>;
 
 class RecordingPublisher implements QueuePublisher {
   readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
@@ -172,62 +208,18 @@ class RecordingPublisher implements QueuePublisher {
   }
 }
 
-const exposedGc = global.gc;
-/** A full, synchronous GC (called without options, global.gc does not return a promise). */
-const gc: (() => void) | undefined = exposedGc
-  ? () => {
-      void exposedGc();
-    }
-  : undefined;
-
-function settle(): void {
-  gc?.();
-  gc?.();
-}
-
-interface Figures {
-  label: string;
-  n: number;
-  updated: number;
-  skipped: number;
-  failed: number;
-  wallMs: number;
-  requests: number;
-  patches: number;
-  throttled: number;
-  maxConcurrency: number;
-  /** Requests by how many of the mailbox's requests were in flight when each arrived (itself included). */
-  byConcurrency: Record<number, number>;
-  baseRss: number;
-  peakRss: number;
-  baseHeap: number;
-  peakHeap: number;
-  /** Highest heap used right after a forced GC during the run (the live set). */
-  peakLive: number;
-  afterHeap: number;
-}
-
-async function runOnce(
-  sandbox: RemoteSandbox,
-  tables: Config['tables'],
-  n: number,
-  latencyMs: number,
-  label: string,
-): Promise<Figures> {
-  let seed: BenchSeed | undefined = benchSeed(n);
-  const { organizerId, organizerUpn } = seed;
-  await sandbox.control('POST', '/tenant', JSON.stringify(seed.input), z.unknown());
-  const repos = createRepositories({ tables, tablesPrefix: `bm${randomBytes(5).toString('hex')}` });
-  await loadLocalData(
-    repos,
-    { ...seed.input, events: [] },
-    { audioConferencingPlanIds: [AUDIO_PLAN], now: new Date() },
-  );
-  seed = undefined;
-
+async function workerChild(): Promise<void> {
+  const lines = createInterface({ input: process.stdin });
+  const first = await new Promise<string>((resolve) => lines.once('line', resolve));
+  lines.close();
+  const input: WorkerInput = workerInput.parse(JSON.parse(first));
+  const repos = createRepositories({
+    tables: { kind: 'connectionString', connectionString: input.connectionString },
+    tablesPrefix: input.tablesPrefix,
+  });
   const client = createGraphClient({
-    graph: { baseUrl: sandbox.url, credential: { kind: 'sandbox', token: sandbox.token } },
-    mailboxConcurrency: MAILBOX_CONCURRENCY,
+    graph: { baseUrl: input.sandboxUrl, credential: { kind: 'sandbox', token: input.token } },
+    mailboxConcurrency: input.mailboxConcurrency,
   });
   const queue = new RecordingPublisher();
   const deps: MigrateUserDeps = {
@@ -235,10 +227,97 @@ async function runOnce(
     graph: createGraphGateways(client),
     queue: () => queue,
     clock: () => new Date(),
-    config: { migrationMaxRetries: 2, mailboxConcurrency: MAILBOX_CONCURRENCY },
+    config: { migrationMaxRetries: 2, mailboxConcurrency: input.mailboxConcurrency },
   };
+  const message: ReceivedMessage = {
+    ...input.message,
+    deliveryCount: 1,
+    enqueuedTime: new Date(),
+  };
+  global.gc?.();
+  const idleRss = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const outcome = await handleMigrationMessage(deps, message);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (outcome.kind !== 'finished') throw new Error(`the run did not finish: ${JSON.stringify(outcome)}`);
+  if (outcome.result.kind !== 'completed')
+    throw new Error(`the run stopped: ${JSON.stringify(outcome.result)}`);
+  const counts = outcome.result.counts;
+  const out: WorkerOutput = {
+    wallMs,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    idleRss,
+    // resourceUsage().maxRSS is the process's RSS high-water mark, in KiB.
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    updated: counts.succeededMeeting,
+    skipped: counts.skippedMeeting,
+    failed: counts.failedMeeting,
+    total: counts.totalMeeting,
+    requests: client.stats().requests,
+    throttled: client.stats().throttled,
+    budgetWaits: client.limiter.stats().budgetWaits,
+    slotBusyMs: client.limiter.stats().busyMs,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
 
-  // The run requested as the admin API does.
+function runWorker(input: WorkerInput): Promise<WorkerOutput> {
+  return new Promise((resolve, reject) => {
+    // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
+    const prof = process.env['BENCH_CPU_PROF'];
+    const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+    const child = spawn(process.execPath, ['--expose-gc', ...flags, __filename, 'worker-child'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the worker exited with code ${String(code)}`));
+      try {
+        resolve(workerOutput.parse(JSON.parse(out.trim().split('\n').at(-1) ?? '')));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    child.stdin.end(`${JSON.stringify(input)}\n`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One measured run: seed, request the migration as the admin API does, run the worker child, read the log.
+
+interface Figures extends WorkerOutput {
+  label: string;
+  n: number;
+  latencyMs: number;
+  /** Requests the sandbox answered (every attempt). */
+  logged: number;
+  maxConcurrency: number;
+}
+
+async function runOnce(
+  sandbox: RemoteSandbox,
+  connectionString: string,
+  n: number,
+  latencyMs: number,
+  label: string,
+  mailboxConcurrency = MAILBOX_CONCURRENCY,
+): Promise<Figures> {
+  let seed: BenchSeed | undefined = benchSeed(n);
+  const { organizerId, organizerUpn } = seed;
+  await sandbox.control('POST', '/tenant', JSON.stringify(seed.input), z.unknown());
+  const tablesPrefix = `bm${randomBytes(5).toString('hex')}`;
+  const repos = createRepositories({ tables: { kind: 'connectionString', connectionString }, tablesPrefix });
+  await loadLocalData(
+    repos,
+    { ...seed.input, events: [] },
+    { audioConferencingPlanIds: [AUDIO_PLAN], now: new Date() },
+  );
+  seed = undefined;
+
   let run: RunKey | undefined;
   let status: MigrationStatus | undefined;
   let notBefore = new Date();
@@ -265,182 +344,162 @@ async function runOnce(
   });
   if (!run || !status) throw new Error('the request did not queue a run');
   const out = migrationMessage(status, run, notBefore, new Date());
-  const message: ReceivedMessage = {
-    messageId: out.messageId,
-    ...(out.sessionId !== undefined ? { sessionId: out.sessionId } : {}),
-    ...(out.correlationId !== undefined ? { correlationId: out.correlationId } : {}),
-    body: JSON.parse(JSON.stringify(out.body)) as unknown,
-    deliveryCount: 1,
-    enqueuedTime: new Date(),
-  };
 
   await sandbox.control('PUT', '/throttling', { latencyMs }, z.unknown());
   await sandbox.control('DELETE', '/requests', undefined, z.unknown());
-
-  settle();
-  const base0 = process.memoryUsage();
-  let peakRss = base0.rss;
-  let peakHeap = base0.heapUsed;
-  let peakLive = base0.heapUsed;
-  let ticks = 0;
-  const sample = () => {
-    const m = process.memoryUsage();
-    if (m.rss > peakRss) peakRss = m.rss;
-    if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
-    if (gc && ++ticks % LIVE_EVERY === 0) {
-      gc();
-      const live = process.memoryUsage().heapUsed;
-      if (live > peakLive) peakLive = live;
-    }
-  };
-  const timer = setInterval(sample, SAMPLE_MS);
-  const t0 = performance.now();
-  const outcome = await handleMigrationMessage(deps, message);
-  const wallMs = performance.now() - t0;
-  sample();
-  clearInterval(timer);
-  settle();
-  const afterHeap = process.memoryUsage().heapUsed;
-
-  if (outcome.kind !== 'finished') throw new Error(`the run did not finish: ${JSON.stringify(outcome)}`);
-  if (outcome.result.kind !== 'completed')
-    throw new Error(`the run stopped: ${JSON.stringify(outcome.result)}`);
-  const counts = outcome.result.counts;
+  const figures = await runWorker({
+    sandboxUrl: sandbox.url,
+    token: sandbox.token,
+    connectionString,
+    tablesPrefix,
+    mailboxConcurrency,
+    message: {
+      messageId: out.messageId,
+      ...(out.sessionId !== undefined ? { sessionId: out.sessionId } : {}),
+      ...(out.correlationId !== undefined ? { correlationId: out.correlationId } : {}),
+      body: JSON.parse(JSON.stringify(out.body)) as unknown,
+    },
+  });
   const log = (await sandbox.control('GET', '/requests', undefined, requestLog)).value;
   await sandbox.control('PUT', '/throttling', { latencyMs: 0 }, z.unknown());
   return {
+    ...figures,
     label,
     n,
-    updated: counts.succeededMeeting,
-    skipped: counts.skippedMeeting,
-    failed: counts.failedMeeting,
-    wallMs,
-    requests: log.length,
-    patches: log.filter((r) => r.method === 'PATCH' && r.status < 300).length,
-    throttled: log.filter((r) => r.status === 429).length,
+    latencyMs,
+    logged: log.length,
     maxConcurrency: log.reduce((m, r) => Math.max(m, r.concurrency), 0),
-    byConcurrency: log.reduce<Record<number, number>>((m, r) => {
-      m[r.concurrency] = (m[r.concurrency] ?? 0) + 1;
-      return m;
-    }, {}),
-    baseRss: base0.rss,
-    peakRss,
-    baseHeap: base0.heapUsed,
-    peakHeap,
-    peakLive,
-    afterHeap,
   };
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Printing
+
 const MiB = 1024 * 1024;
 const mib = (b: number) => (b / MiB).toFixed(1);
+const cpuMs = (f: Figures) => (f.cpuUserUs + f.cpuSystemUs) / 1000;
 
-/** Table columns: title, unit, width, value. */
-const columns: [string, string, number, (f: Figures) => string][] = [
-  ['run', '', 14, (f) => f.label],
-  ['N', '', 5, (f) => String(f.n)],
-  ['updated', '', 7, (f) => String(f.updated)],
-  ['skip/fail', '', 9, (f) => `${f.skipped}/${f.failed}`],
-  ['wall', 's', 6, (f) => (f.wallMs / 1000).toFixed(2)],
-  ['mtg/s', '', 5, (f) => (f.updated / (f.wallMs / 1000)).toFixed(0)],
-  ['Graph', 'requests', 8, (f) => String(f.requests)],
-  ['PATCH', '', 5, (f) => String(f.patches)],
-  ['429', '', 3, (f) => String(f.throttled)],
-  ['max', 'in flight', 9, (f) => String(f.maxConcurrency)],
-  ['peak RSS', 'MiB', 8, (f) => mib(f.peakRss)],
-  ['ΔRSS', 'MiB', 6, (f) => mib(f.peakRss - f.baseRss)],
-  ['peak heap', 'MiB', 9, (f) => mib(f.peakHeap)],
-  ['Δheap', 'MiB', 6, (f) => mib(f.peakHeap - f.baseHeap)],
-  ['Δlive', 'MiB', 6, (f) => mib(f.peakLive - f.baseHeap)],
-  ['kept', 'MiB', 5, (f) => mib(f.afterHeap - f.baseHeap)],
-  ['kept/1k', 'KiB', 7, (f) => (((f.afterHeap - f.baseHeap) / 1024 / f.n) * 1000).toFixed(0)],
-];
+type Column = [title: string, unit: string, width: number, value: (f: Figures) => string];
 
-function pad(s: string, width: number, i: number): string {
-  return i === 0 ? s.padEnd(width) : s.padStart(width);
-}
-
-function header(): void {
+function table(columns: Column[], rows: Figures[]): void {
+  const pad = (s: string, width: number, i: number) => (i === 0 ? s.padEnd(width) : s.padStart(width));
   console.log(columns.map(([title, , w], i) => pad(title, w, i)).join('  '));
   console.log(columns.map(([, unit, w], i) => pad(unit, w, i)).join('  '));
+  for (const f of rows) console.log(columns.map(([, , w, value], i) => pad(value(f), w, i)).join('  '));
 }
 
-function row(f: Figures): void {
-  console.log(columns.map(([, , w, value], i) => pad(value(f), w, i)).join('  '));
-}
+/** R requests at L ms each, 4 at a time: the least time the mailbox allows. */
+const slotLimitMs = (f: Figures) => (f.requests * f.latencyMs) / MAILBOX_CONCURRENCY;
 
-/** Growth per 1,000 meetings of a figure between the smallest and the largest N. */
-function slope(runs: Figures[], figure: (f: Figures) => number): string {
-  const first = runs[0];
-  const last = runs[runs.length - 1];
-  if (!first || !last || last.n === first.n) return '-';
-  return mib(((figure(last) - figure(first)) / (last.n - first.n)) * 1000);
-}
+const common: Column[] = [
+  ['run', '', 16, (f) => f.label],
+  ['N', '', 6, (f) => String(f.n)],
+  ['updated', '', 7, (f) => String(f.updated)],
+  ['skip/fail', '', 9, (f) => `${f.skipped}/${f.failed}`],
+  ['Graph', 'requests', 8, (f) => String(f.requests)],
+  ['429', '', 3, (f) => String(f.throttled)],
+  ['max', 'in flight', 9, (f) => String(f.maxConcurrency)],
+  ['wall', 's', 7, (f) => (f.wallMs / 1000).toFixed(2)],
+];
 
 async function main(): Promise<void> {
   if (!process.env['NODE_EXTRA_CA_CERTS'])
     throw new Error(
       'NODE_EXTRA_CA_CERTS is not set (dev/sandbox/certs/sandbox-dev-only.crt): run through `npm run bench`',
     );
-  if (!gc) console.log('(no --expose-gc: baselines are taken without a forced GC)');
+  const only = process.env['BENCH_SECTIONS']?.split(',');
+  const want = (s: string) => only === undefined || only.includes(s);
+  console.log(
+    `${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ` +
+      `${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; Node ${process.version}`,
+  );
   const azurite = await startAzurite();
   const sandbox = await startRemoteSandbox();
-  const tables: Config['tables'] = { kind: 'connectionString', connectionString: azurite.connectionString };
   try {
     console.log(
       `migrateUser, one organizer, N future meetings (Teams/Skype blocks, HTML and text), page 50, ` +
-        `${MAILBOX_CONCURRENCY} per mailbox; memory sampled every ${SAMPLE_MS} ms in the worker process ` +
-        `(sandbox and Azurite run in child processes)`,
+        `${MAILBOX_CONCURRENCY} Graph requests in flight per mailbox; each run in a fresh worker process`,
     );
-    console.log(
-      'Δ = peak during the run minus the baseline (heap after GC before the run); live = heap right after a ' +
-        `forced GC every ${(SAMPLE_MS * LIVE_EVERY) / 1000} s; kept = heap after GC at the end`,
-    );
-    await runOnce(sandbox, tables, 50, 0, 'warm-up'); // JIT, TLS session, tables
-    header();
-    const flat: Figures[] = [];
-    for (const n of [200, 1_000, 4_000]) {
-      const f = await runOnce(sandbox, tables, n, 0, 'no latency');
-      flat.push(f);
-      row(f);
-    }
-    console.log(
-      `growth per 1,000 meetings from N=200 to N=4,000: peak RSS ${slope(flat, (f) => f.peakRss - f.baseRss)} MiB, ` +
-        `peak heap ${slope(flat, (f) => f.peakHeap - f.baseHeap)} MiB, live heap ${slope(flat, (f) => f.peakLive - f.baseHeap)} MiB, ` +
-        `kept ${slope(flat, (f) => f.afterHeap - f.baseHeap)} MiB`,
-    );
+    await runOnce(sandbox, azurite.connectionString, 50, 0, 'warm-up'); // Azurite tables, sandbox JIT
 
-    const latency = 20;
-    console.log(
-      `\nwith ${latency} ms sandbox latency per Graph request (held inside the mailbox slot): at most ` +
-        `${MAILBOX_CONCURRENCY} in flight, so at most ${((MAILBOX_CONCURRENCY * 1000) / latency).toFixed(0)} requests/s`,
-    );
-    header();
-    const f = await runOnce(sandbox, tables, 1_000, latency, `latency ${latency} ms`);
-    row(f);
-    console.log(
-      `Graph requests/s: ${(f.requests / (f.wallMs / 1000)).toFixed(0)} of the ${((MAILBOX_CONCURRENCY * 1000) / latency).toFixed(0)} the limit allows; ` +
-        `max concurrency seen by the sandbox ${f.maxConcurrency}, 429 answers ${f.throttled}`,
-    );
-    console.log(
-      `requests by in-flight count on arrival: ${Object.entries(f.byConcurrency)
-        .map(([k, v]) => `${k}: ${v}`)
-        .join(', ')}`,
-    );
+    if (want('limit')) {
+      const latency = 100;
+      console.log(
+        `\n1. The 4-slot limit, ${latency} ms sandbox latency per Graph request (held inside the mailbox slot)`,
+      );
+      console.log(
+        '   limit = requests × latency ÷ 4 (the least time 4 busy slots need); wall ÷ limit = 1.00 when no slot ' +
+          'ever idles; speed-up = requests × latency ÷ wall, over a client sending one request at a time; slots ' +
+          'busy = share of the time the 4 slots held a request; Graph req = mean time a request held its slot',
+      );
+      const rows: Figures[] = [];
+      for (const n of [200, 1_000])
+        rows.push(await runOnce(sandbox, azurite.connectionString, n, latency, `latency ${latency} ms`));
+      table(
+        [
+          ...common,
+          ['limit', 's', 6, (f) => (slotLimitMs(f) / 1000).toFixed(2)],
+          ['wall ÷ limit', '', 12, (f) => (f.wallMs / slotLimitMs(f)).toFixed(2)],
+          ['slots busy', '', 10, (f) => (f.slotBusyMs / (MAILBOX_CONCURRENCY * f.wallMs)).toFixed(2)],
+          ['Graph req', 'ms', 9, (f) => (f.slotBusyMs / Math.max(1, f.requests)).toFixed(0)],
+          ['speed-up', '× seq', 8, (f) => ((f.requests * f.latencyMs) / f.wallMs).toFixed(2)],
+          ['CPU', 'ms/mtg', 6, (f) => (cpuMs(f) / Math.max(1, f.total)).toFixed(2)],
+        ],
+        rows,
+      );
+    }
+
+    if (want('cpu')) {
+      console.log('\n2. CPU per meeting of the worker process (process.cpuUsage), no latency: CPU-bound');
+      const rows: Figures[] = [];
+      for (const n of [1_000])
+        rows.push(await runOnce(sandbox, azurite.connectionString, n, 0, 'no latency'));
+      table(
+        [
+          ...common,
+          ['mtg/s', '', 6, (f) => (f.total / (f.wallMs / 1000)).toFixed(0)],
+          ['CPU', 's', 6, (f) => (cpuMs(f) / 1000).toFixed(2)],
+          ['CPU ÷ wall', '', 10, (f) => (cpuMs(f) / f.wallMs).toFixed(2)],
+          ['CPU', 'ms/mtg', 6, (f) => (cpuMs(f) / Math.max(1, f.total)).toFixed(2)],
+          ['CPU', 'ms/req', 6, (f) => (cpuMs(f) / Math.max(1, f.requests)).toFixed(2)],
+        ],
+        rows,
+      );
+    }
+
+    if (want('memory')) {
+      console.log('\n3. Memory: peak RSS of the worker process (its high-water mark), no latency');
+      const rows: Figures[] = [];
+      for (const n of [1_000, 20_000])
+        rows.push(await runOnce(sandbox, azurite.connectionString, n, 0, 'no latency'));
+      table(
+        [
+          ...common,
+          ['idle RSS', 'MiB', 8, (f) => mib(f.idleRss)],
+          ['peak RSS', 'MiB', 8, (f) => mib(f.peakRss)],
+          ['peak − idle', 'MiB', 11, (f) => mib(f.peakRss - f.idleRss)],
+          ['CPU', 'ms/mtg', 6, (f) => (cpuMs(f) / Math.max(1, f.total)).toFixed(2)],
+        ],
+        rows,
+      );
+      const [small, large] = rows;
+      if (small && large)
+        console.log(
+          `peak RSS at N=20,000 ÷ at N=1,000: ${(large.peakRss / small.peakRss).toFixed(2)} ` +
+            `(the worker holds a page, not the calendar)`,
+        );
+    }
   } finally {
     await sandbox.stop();
     await azurite.stop();
   }
 }
 
-if (process.argv[2] === 'sandbox-child') {
-  sandboxChild().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-} else {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+const mode = process.argv[2];
+const entry = mode === 'sandbox-child' ? sandboxChild : mode === 'worker-child' ? workerChild : main;
+entry().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -116,10 +116,43 @@ const hostJsonSchema = z.looseObject({
 });
 type HostJson = z.infer<typeof hostJsonSchema>;
 
-function readHostJson(appRoot: string): HostJson {
+/**
+ * Applies app settings named `AzureFunctionsJobHost__<path>` (e.g.
+ * `AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions=4`) over host.json, as the Functions host
+ * does: `__` separates the levels; numbers and true/false are taken as such.
+ */
+export function applyHostJsonOverrides(
+  json: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): Record<string, unknown> {
+  const prefix = 'azurefunctionsjobhost__';
+  for (const [name, raw] of Object.entries(env)) {
+    if (raw === undefined || !name.toLowerCase().startsWith(prefix)) continue;
+    const path = name.slice(prefix.length).split('__');
+    const value: unknown =
+      raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    let node: Record<string, unknown> = json;
+    path.forEach((segment, i) => {
+      // host.json keys are matched case-insensitively, as the host's configuration does.
+      const key = Object.keys(node).find((k) => k.toLowerCase() === segment.toLowerCase()) ?? segment;
+      if (i === path.length - 1) {
+        node[key] = value;
+        return;
+      }
+      const next = node[key];
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    });
+  }
+  return json;
+}
+
+function readHostJson(appRoot: string, env: Record<string, string | undefined>): HostJson {
   const file = join(appRoot, 'host.json');
-  if (!existsSync(file)) return {};
-  const parsed = hostJsonSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  const raw: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const json =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const parsed = hostJsonSchema.safeParse(applyHostJsonOverrides(json, env));
   if (!parsed.success) throw new Error(`host.json: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data;
 }
@@ -216,7 +249,7 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
   const env = options.env ?? process.env;
   const log = options.logger ?? consoleLogger();
   const functionKey = options.functionKey ?? (env.MMS_FUNCTION_KEY?.trim() || DEFAULT_FUNCTION_KEY);
-  const hostJson = readHostJson(appRoot);
+  const hostJson = readHostJson(appRoot, env);
   const routePrefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, '');
   const entry = options.entry ?? defaultEntry(appRoot);
 

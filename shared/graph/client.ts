@@ -1,8 +1,8 @@
 /**
  * The Microsoft Graph client every gateway uses: the official SDK for transport and authentication, plus the
- * throttling discipline Exchange Online asks for (at most 4 concurrent requests per mailbox, Retry-After
- * honoured, bounded exponential backoff with jitter, transient network errors retried) and counters for the
- * status page.
+ * throttling discipline Exchange Online asks for (at most 4 concurrent requests and 10,000 per 10 minutes per
+ * mailbox, Retry-After honoured, bounded exponential backoff with jitter, transient network errors retried) and
+ * counters for the status page.
  *
  * Retries are ours alone. The SDK's default chain (Auth → Retry → Redirect → Telemetry → HTTP) would retry 429/
  * 503/504 up to 3 times inside every attempt of ours, multiplying attempts (4 × 4 = 16 HTTP calls for one
@@ -26,7 +26,7 @@ import { ClientSecretCredential, ManagedIdentityCredential, type TokenCredential
 import { z } from 'zod';
 import type { Config, GraphCredentialConfig } from '../config';
 import { GraphContractError, GraphRequestError, isTransientStatus } from './errors';
-import { KeyedLimiter } from './limiter';
+import { KeyedLimiter, OUTLOOK_MAILBOX_BUDGET, type RequestBudget } from './limiter';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
@@ -48,6 +48,8 @@ export interface GraphClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Sent as Accept-Language on every request (Graph localises some answers; Node's fetch needs one, sdk-js#999). */
   acceptLanguage?: string;
+  /** Requests allowed per mailbox and window (default Outlook's 10,000 per 10 minutes; tests use small ones). */
+  mailboxBudget?: RequestBudget;
   /** Replaces the credential chosen from config (tests, or an app that already has one). */
   credential?: TokenCredential;
   /** Injection points for tests. */
@@ -158,7 +160,12 @@ export class GraphClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.limiter = new KeyedLimiter(Math.min(4, config.mailboxConcurrency), this.sleep, this.now);
+    this.limiter = new KeyedLimiter(
+      Math.min(4, config.mailboxConcurrency),
+      this.sleep,
+      this.now,
+      options.mailboxBudget ?? OUTLOOK_MAILBOX_BUDGET,
+    );
     const customHosts = customHostsFor(this.baseUrl);
     this.sdk = Client.initWithMiddleware({
       baseUrl: this.baseUrl,

@@ -68,6 +68,7 @@ import {
   renderBlockFor,
   utcDateTimeToEpoch,
 } from './meeting-refresh';
+import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
 import { migrationMessage, migrationMessageId, runKeyOfMessage } from './migration-messages';
 import { migrationEffect } from '../domain/migration-type';
 import type { OnlineMeetingsGateway } from '../graph/ports';
@@ -406,45 +407,94 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
     },
   };
 
+  // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
+  // meetings are in preparation than the mailbox has Graph slots (the Graph client keeps the mailbox within 4
+  // requests), so a slot freed by one meeting's PATCH is taken by another while the first writes its ledger row;
+  // ledger rows are written in entity group transactions; progress is written in the background.
   const tally = new Tally();
-  const limit = pLimit(deps.config.mailboxConcurrency);
+  const ledger = new GroupCommitWriter<LedgerEntry>(
+    (rows) => deps.repositories.ledger.upsertMany(userId, rows),
+    (row) => row.eventId,
+  );
+  const progress = new LatestWriter<{ discovered: number; processed: number }>((p) =>
+    writeProgress(deps, userId, run, p.discovered, p.processed),
+  );
+  const limit = pLimit(deps.config.mailboxConcurrency * PREPARATION_PER_SLOT);
+  const pages: Promise<void>[] = [];
+  let failure: { e: unknown } | null = null;
   let discovered = 0;
+  const stopped = () => failure !== null || progress.failure !== null;
   try {
-    for await (const page of deps.graph.calendar.listOrganizedFutureMeetings(userId, {
-      now: ctx.now,
-      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
-    })) {
+    for await (const page of prefetch(
+      deps.graph.calendar.listOrganizedFutureMeetings(userId, {
+        now: ctx.now,
+        ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+      }),
+    )) {
+      if (stopped()) break;
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
-      await Promise.all(meetings.map((event) => limit(() => migrateMeeting(deps, ctx, event, tally))));
-      await progress(deps, userId, run, discovered, tally.total);
+      // A series' exceptions come in a later page: they use their master's Teams meeting.
+      for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, e);
+      const done = Promise.all(
+        meetings.map((event) =>
+          limit(async () => {
+            if (stopped()) return;
+            try {
+              await migrateMeeting(deps, ctx, event, tally, ledger);
+            } catch (e) {
+              failure ??= { e };
+            }
+          }),
+        ),
+      ).then(() => progress.offer({ discovered, processed: tally.total }));
+      pages.push(done);
+      // Memory: at most two pages in the works (and one being fetched).
+      if (pages.length >= 2) await pages.shift();
     }
   } catch (e) {
-    if (e instanceof TeamsRunStop) return userError(e.code, e.detail);
-    const stop = userErrorOf(e);
+    failure ??= { e };
+  }
+  // Nothing of this run may still be writing when it ends: wait for every meeting, row and progress write.
+  await Promise.all(pages);
+  try {
+    await ledger.flush();
+  } catch (e) {
+    failure ??= { e };
+  }
+  await progress.idle().catch(() => undefined);
+  if (progress.failure !== null) {
+    const e = progress.failure.e;
+    if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
+    failure ??= { e };
+  }
+  if (failure !== null) {
+    if (failure.e instanceof TeamsRunStop) return userError(failure.e.code, failure.e.detail);
+    const stop = userErrorOf(failure.e);
     if (stop) return stop;
-    throw e;
+    throw failure.e;
   }
   return { kind: 'completed', counts: tally.counts() };
 }
 
-async function progress(
+/**
+ * Meetings in preparation per Graph slot of the mailbox: while one meeting's PATCH holds a slot, others render
+ * their block and write their ledger row, so a freed slot finds a meeting ready.
+ */
+export const PREPARATION_PER_SLOT = 4;
+
+async function writeProgress(
   deps: MigrateUserDeps,
   userId: string,
   run: RunKey,
   discoveredMeeting: number,
   processedMeeting: number,
 ): Promise<void> {
-  try {
-    await deps.repositories.status.mutate(
-      userId,
-      (cur) => recordProgress(cur, run, { discoveredMeeting, processedMeeting }, deps.clock()),
-      { create: false },
-    );
-  } catch (e) {
-    if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);
-    throw e;
-  }
+  await deps.repositories.status.mutate(
+    userId,
+    (cur) => recordProgress(cur, run, { discoveredMeeting, processedMeeting }, deps.clock()),
+    { create: false },
+  );
 }
 
 async function migrateMeeting(
@@ -452,6 +502,7 @@ async function migrateMeeting(
   ctx: UserContext,
   event: MeetingEvent,
   tally: Tally,
+  rows: GroupCommitWriter<LedgerEntry>,
 ): Promise<void> {
   const ledger = deps.repositories.ledger;
   const body = event.body;
@@ -469,9 +520,15 @@ async function migrateMeeting(
     retryCount: ctx.run.retryCount,
   };
   let teamsFields: TeamsLedgerFields = {};
-  const write = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>) =>
-    ledger.upsert({ ...base, ...teamsFields, ...entry, at: deps.clock().toISOString() });
-  if (event.type === 'seriesMaster') ctx.teams.series.set(event.id, event);
+  const row = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>): LedgerEntry => ({
+    ...base,
+    ...teamsFields,
+    ...entry,
+    at: deps.clock().toISOString(),
+  });
+  // Rows that only record what happened are written behind (the run flushes them before it ends); a worker that
+  // dies first leaves the `pending` row, which, with the event's marker, tells the next attempt what was sent.
+  const record = (entry: Parameters<typeof row>[0]) => rows.defer(row(entry));
 
   // Teams' side: a Skype meeting this migration converts, or one converted earlier (its marker says so), gets
   // its block from Teams, asked only once the meeting is classified for an update.
@@ -531,7 +588,7 @@ async function migrateMeeting(
     }
     if (out.kind === 'userError') throw new TeamsRunStop(out.code, out.detail);
     if (out.kind === 'meetingFailed') {
-      await write({ outcome: 'failed', errorCode: out.code, errorMessage: out.message });
+      record({ outcome: 'failed', errorCode: out.code, errorMessage: out.message });
       tally.fail(out.code);
       return;
     }
@@ -552,29 +609,30 @@ async function migrateMeeting(
         // This migration sent it already (an earlier attempt, or this run before its worker died; a `failed`
         // row with this fingerprint is an ambiguous failure whose PATCH did land: the marker proves it).
         if (prior.outcome !== 'updated') {
-          await ledger.upsert({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
+          rows.defer({ ...prior, outcome: 'updated', at: deps.clock().toISOString() });
         }
         tally.succeed(prior.retryCount === ctx.run.retryCount);
         return;
       }
-      await write({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
+      record({ outcome: 'skipped', reason: 'upToDate', fingerprint: rendered.fingerprint });
       tally.skip('upToDate');
       return;
     }
-    await write({ outcome: 'skipped', reason: decision.reason });
+    record({ outcome: 'skipped', reason: decision.reason });
     tally.skip(decision.reason);
     return;
   }
 
   if (rendered === null || block === null) {
     const message = renderError !== null ? errorText(renderError) : 'no block could be rendered';
-    await write({ outcome: 'failed', errorCode: 'renderError', errorMessage: message });
+    record({ outcome: 'failed', errorCode: 'renderError', errorMessage: message });
     tally.fail('renderError');
     return;
   }
 
-  // Write-ahead: the ledger knows what is about to be sent before it is sent.
-  await write({ outcome: 'pending', fingerprint: rendered.fingerprint });
+  // Write-ahead: the ledger knows what is about to be sent before it is sent. This row is durable (its
+  // transaction committed) before the PATCH leaves.
+  await rows.write(row({ outcome: 'pending', fingerprint: rendered.fingerprint }));
   const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
   try {
     await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
@@ -586,7 +644,7 @@ async function migrateMeeting(
     if (code === null) throw e;
     if (e instanceof GraphRequestError && e.status === 404) {
       // Deleted between the listing and the update: not a meeting any more.
-      await write({
+      record({
         outcome: 'skipped',
         reason: 'cancelled',
         errorMessage: 'The meeting was deleted during the migration.',
@@ -594,7 +652,7 @@ async function migrateMeeting(
       tally.skip('cancelled');
       return;
     }
-    await write({
+    record({
       outcome: 'failed',
       errorCode: code,
       errorMessage: errorText(e),
@@ -603,7 +661,7 @@ async function migrateMeeting(
     tally.fail(code);
     return;
   }
-  await write({ outcome: 'updated', fingerprint: rendered.fingerprint });
+  record({ outcome: 'updated', fingerprint: rendered.fingerprint });
   tally.succeed(true);
 }
 

@@ -40,7 +40,14 @@
  *   idempotent, so concurrent processes are fine).
  */
 import { createHash } from 'node:crypto';
-import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import {
+  odata,
+  RestError,
+  type TableClient,
+  type TableEntity,
+  type TableEntityResult,
+  type TransactionAction,
+} from '@azure/data-tables';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { createTableClient } from './tables';
@@ -237,6 +244,8 @@ export function jsonColumn<T extends z.ZodType>(inner: T) {
 
 const META_FIELDS = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.metadata']);
 const MAX_STRING_LENGTH = 32_768;
+/** Operations in one entity group transaction (Table Storage's limit; all in one partition, 4 MiB at most). */
+export const MAX_TRANSACTION_ROWS = 100;
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
 
@@ -442,6 +451,33 @@ export class TableRepository<S extends EntitySchema> {
     await this.ensureTable();
     const res = await this.client.upsertEntity({ partitionKey, rowKey, ...this.toRow(data) }, 'Replace');
     return { ...(data as EntityOf<S>), partitionKey, rowKey, etag: res.etag ?? '' };
+  }
+
+  /**
+   * Creates or replaces up to MAX_TRANSACTION_ROWS entities of ONE partition in one entity group transaction:
+   * all are written or none is, in one request. Row keys must be distinct (the service refuses a transaction that
+   * touches an entity twice).
+   */
+  async upsertBatch(partitionKey: string, items: { rowKey: string; value: EntityOf<S> }[]): Promise<void> {
+    if (items.length === 0) return;
+    if (items.length > MAX_TRANSACTION_ROWS) {
+      throw new RangeError(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${items.length}`);
+    }
+    const keys = new Set<string>();
+    const actions: TransactionAction[] = items.map(({ rowKey, value }) => {
+      this.checkKeys(partitionKey, rowKey);
+      if (keys.has(rowKey)) throw new RangeError(`row ${rowKey} appears twice in one transaction`);
+      keys.add(rowKey);
+      const data = this.validateForWrite(partitionKey, rowKey, value, this.schema);
+      return ['upsert', { partitionKey, rowKey, ...this.toRow(data) }, 'Replace'];
+    });
+    await this.ensureTable();
+    if (actions.length === 1) {
+      const [, entity] = actions[0] as ['upsert', TableEntity];
+      await this.client.upsertEntity(entity, 'Replace');
+      return;
+    }
+    await this.client.submitTransaction(actions);
   }
 
   /**

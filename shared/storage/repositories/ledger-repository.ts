@@ -63,6 +63,13 @@ export interface LedgerPage {
   continuationToken?: string;
 }
 
+/** The entry with its error message cut to MAX_LEDGER_ERROR_MESSAGE. */
+function clip(entry: LedgerEntry): LedgerEntry {
+  return entry.errorMessage !== undefined && entry.errorMessage.length > MAX_LEDGER_ERROR_MESSAGE
+    ? { ...entry, errorMessage: `${entry.errorMessage.slice(0, MAX_LEDGER_ERROR_MESSAGE - 1)}…` }
+    : entry;
+}
+
 function strip(row: Stored<LedgerEntry>): LedgerEntry {
   const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...data } = row;
   return data;
@@ -86,11 +93,22 @@ export class MeetingLedgerRepository {
 
   /** Creates or replaces the meeting's row. The error message is cut to MAX_LEDGER_ERROR_MESSAGE. */
   async upsert(entry: LedgerEntry): Promise<void> {
-    const value =
-      entry.errorMessage !== undefined && entry.errorMessage.length > MAX_LEDGER_ERROR_MESSAGE
-        ? { ...entry, errorMessage: `${entry.errorMessage.slice(0, MAX_LEDGER_ERROR_MESSAGE - 1)}…` }
-        : entry;
-    await this.table.upsert(entry.userId, encodeKey(entry.eventId), value);
+    await this.table.upsert(entry.userId, encodeKey(entry.eventId), clip(entry));
+  }
+
+  /**
+   * Creates or replaces several rows of ONE user in one entity group transaction (at most
+   * MAX_TRANSACTION_ROWS, distinct events): all are written or none is.
+   */
+  async upsertMany(userId: string, entries: LedgerEntry[]): Promise<void> {
+    await this.table.upsertBatch(
+      userId,
+      entries.map((entry) => {
+        if (entry.userId !== userId)
+          throw new RangeError(`ledger row of ${entry.userId} in ${userId}'s batch`);
+        return { rowKey: encodeKey(entry.eventId), value: clip(entry) };
+      }),
+    );
   }
 
   /** One page of the user's rows (of one migration when `correlationId` is given), in key order. */

@@ -181,11 +181,48 @@ describe('GraphClient transport', () => {
         json(res, 200, {});
       }, 15);
     };
-    const c = client();
+    let clock = Date.now();
+    const c = client({ now: () => clock });
     await Promise.all(
       Array.from({ length: 20 }, () => c.send({ method: 'GET', path: '/users/m/events', mailbox: 'm' })),
     );
     assert.equal(peak, 4);
-    assert.equal(c.limiter.size, 0, 'idle mailbox limiters are dropped');
+    assert.equal(c.limiter.used('m'), 20, 'every request counts against the mailbox budget');
+    c.limiter.sweep();
+    assert.equal(c.limiter.size, 1, 'an idle mailbox is kept while its requests count');
+    clock += 11 * 60_000;
+    c.limiter.sweep();
+    assert.equal(c.limiter.size, 0, 'and dropped once its window has passed');
+  });
+
+  it('paces a mailbox to its request budget instead of meeting the 429', async () => {
+    // A server that enforces 10 requests per fixed 300 ms window, as Outlook enforces 10,000 per 10 minutes.
+    let windowStart = 0;
+    let count = 0;
+    let refused = 0;
+    handler = (_q, res) => {
+      const now = Date.now();
+      if (now - windowStart >= 300) {
+        windowStart = now;
+        count = 0;
+      }
+      if (count >= 10) {
+        refused++;
+        json(res, 429, graphError('ApplicationThrottled'), { 'Retry-After': '1' });
+        return;
+      }
+      count++;
+      json(res, 200, {});
+    };
+    // The margin covers the loaded machine's transit times (the first request also does the TLS handshake).
+    const c = client({ mailboxBudget: { requests: 10, windowMs: 300, marginMs: 150 } });
+    const t0 = Date.now();
+    await Promise.all(
+      Array.from({ length: 25 }, () => c.send({ method: 'GET', path: '/users/m/events', mailbox: 'm' })),
+    );
+    assert.equal(refused, 0, 'no request met the budget 429');
+    assert.equal(c.stats().throttled, 0);
+    assert.ok(c.limiter.stats().budgetWaits > 0, 'requests waited for the budget');
+    assert.ok(Date.now() - t0 >= 600, 'the third ten waited for the second window to pass');
   });
 });

@@ -1,6 +1,7 @@
-/** Route templates and timer schedules as the local host reads them. */
+/** Route templates, timer schedules and host.json app-setting overrides as the local host reads them. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { applyHostJsonOverrides } from '../../../dev/host/host';
 import { compareRoutes, compileRoute, matchRoute } from '../../../dev/host/routes';
 import { parseSchedule } from '../../../dev/host/timer';
 
@@ -63,5 +64,27 @@ describe('timer schedules', () => {
     assert.throws(() => parseSchedule('*/5 * * * *', {}, 'renew'), /Timer "renew".*six-field/);
     assert.throws(() => parseSchedule('0 0 25 * * *', {}, 'renew'), /Timer "renew": cannot read/);
     assert.throws(() => parseSchedule('%NOPE%', {}, 'renew'), /app setting "NOPE" is not set/);
+  });
+});
+
+describe('host.json overrides from app settings', () => {
+  it('sets AzureFunctionsJobHost__a__b paths, case-insensitively, with numbers and booleans typed', () => {
+    const json = {
+      version: '2.0',
+      extensions: { serviceBus: { maxConcurrentSessions: 8, maxConcurrentCalls: 16 } },
+    };
+    const out = applyHostJsonOverrides(json, {
+      AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: '4',
+      azurefunctionsjobhost__Extensions__ServiceBus__autoCompleteMessages: 'false',
+      AzureFunctionsJobHost__logging__logLevel__default: 'Warning',
+      UNRELATED: '1',
+    });
+    assert.deepEqual(out, {
+      version: '2.0',
+      extensions: {
+        serviceBus: { maxConcurrentSessions: 4, maxConcurrentCalls: 16, autoCompleteMessages: false },
+      },
+      logging: { logLevel: { default: 'Warning' } },
+    });
   });
 });

@@ -1,0 +1,400 @@
+/**
+ * A whole tenant and a webhook burst through the local host (`npm run bench -- tenant`): `npm start` as a black
+ * box (dist/dev/start.js: Azurite, the sandbox tenant, the function host with the embedded queue and host.json's
+ * queue concurrency), driven only through its HTTP API, as an admin and Graph would.
+ *
+ * 1. Webhook burst: 1,000 change notifications POSTed to /api/notifications at once (one per request, a quarter
+ *    of them redeliveries of another): p50 / p99 answer time (Graph waits 3 s), and from the host's log the
+ *    directory-changes messages processed: every distinct notification once, the redeliveries collapsed.
+ * 2. Tenant: 200 users × 50 meetings at 100 ms of sandbox latency per Graph request, every user started through
+ *    the admin API (POST /api/migrations), then the queue and the worker as deployed. Users per minute against
+ *    the throttle bound, and the share of Graph answers that were 429. The bound: a user's R requests need at
+ *    least R × latency ÷ 4 (4 in flight per mailbox), and at most `maxConcurrentSessions` users run at once, so
+ *    the tenant needs at least max(longest user, sum over users ÷ sessions).
+ * The host process's CPU time and peak RSS come from /proc (Linux).
+ *
+ *   BENCH_TENANT_USERS=200 BENCH_TENANT_MEETINGS=50 BENCH_SESSIONS=8 npm run bench -- tenant
+ *
+ * BENCH_SESSIONS overrides host.json's maxConcurrentSessions (AzureFunctionsJobHost__extensions__serviceBus__…,
+ * as an app setting does in Azure), to compare settings. Prints figures; never fails on a slow machine.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import { ROOT, startLocalHost, type LocalHost } from '../test/support/local-host';
+
+const LATENCY_MS = 100;
+const MAILBOX_SLOTS = 4;
+const BURST = 1_000;
+const REDELIVERED_SHARE = 0.25;
+
+const intEnv = (name: string, dflt: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, got "${v}"`);
+  return n;
+};
+
+const hostJson = z
+  .object({
+    extensions: z.object({
+      serviceBus: z.object({ maxConcurrentSessions: z.number().int(), maxConcurrentCalls: z.number().int() }),
+    }),
+  })
+  .parse(JSON.parse(readFileSync(join(ROOT, 'host.json'), 'utf8')));
+
+// ---------------------------------------------------------------------------------------------------------
+// HTTP helpers
+
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+interface Answer {
+  status: number;
+  body: string;
+  ms: number;
+}
+
+function call(url: string, method: string, body?: unknown, headers: Record<string, string> = {}) {
+  return new Promise<Answer>((resolve, reject) => {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const t0 = performance.now();
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(text !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }
+            : {}),
+        },
+      },
+      (res) => {
+        let data = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (data += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data, ms: performance.now() - t0 }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
+async function json<T>(
+  url: string,
+  method: string,
+  schema: z.ZodType<T>,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<T> {
+  const a = await call(url, method, body, headers);
+  if (a.status >= 300) throw new Error(`${method} ${url}: ${a.status} ${a.body.slice(0, 300)}`);
+  return schema.parse(a.body === '' ? {} : JSON.parse(a.body));
+}
+
+/** Sandbox control URLs are HTTPS with the dev certificate: fetch (trusts NODE_EXTRA_CA_CERTS). */
+async function control<T>(
+  host: LocalHost,
+  method: string,
+  path: string,
+  schema: z.ZodType<T>,
+  body?: unknown,
+) {
+  const res = await fetch(`${host.sandboxControlUrl ?? ''}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} /_sandbox${path}: ${res.status} ${text.slice(0, 300)}`);
+  return schema.parse(JSON.parse(text));
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The host process (the worker): CPU and peak RSS from /proc
+
+interface ProcFigures {
+  cpuMs: number;
+  peakRss: number;
+  rss: number;
+}
+
+function procFigures(pid: number): ProcFigures | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = 100; // USER_HZ on Linux
+    const cpuMs = ((Number(fields[11]) + Number(fields[12])) / ticks) * 1000;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (key: string) =>
+      Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+    return { cpuMs, peakRss: kib('VmHWM'), rss: kib('VmRSS') };
+  } catch {
+    return undefined;
+  }
+}
+
+const MiB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. Webhook burst
+
+const subscriptionsSchema = z.object({
+  value: z.array(z.object({ id: z.string(), resource: z.string(), clientState: z.string().nullable() })),
+});
+const usersSchema = z.object({ value: z.array(z.object({ id: z.string(), userPrincipalName: z.string() })) });
+
+function executedCount(host: LocalHost, fn: string): number {
+  const re = new RegExp(`Executed '${fn}' \\(Succeeded`, 'g');
+  return host.output().match(re)?.length ?? 0;
+}
+
+async function until(what: string, timeoutMs: number, test: () => boolean | Promise<boolean>) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await test())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function webhookBurst(host: LocalHost, users: { id: string }[]): Promise<void> {
+  let sub: z.infer<typeof subscriptionsSchema>['value'][number] | undefined;
+  await until('the Graph subscription', 60_000, async () => {
+    sub = (await control(host, 'GET', '/subscriptions', subscriptionsSchema)).value[0];
+    return sub !== undefined;
+  });
+  if (!sub) throw new Error('no subscription');
+  // The start-up delta sweep and any notification in flight are done before the burst.
+  await new Promise((r) => setTimeout(r, 3000));
+  const before = executedCount(host, 'processDirectoryChanges');
+
+  const distinct = Math.round(BURST * (1 - REDELIVERED_SHARE));
+  const notification = (i: number) => {
+    const user = users[i % users.length] ?? { id: 'x' };
+    return {
+      subscriptionId: sub?.id,
+      subscriptionExpirationDateTime: new Date(Date.now() + 3600_000).toISOString(),
+      changeType: 'updated',
+      resource: `Users/${user.id}`,
+      clientState: sub?.clientState,
+      tenantId: 'bench',
+      resourceData: {
+        '@odata.type': '#Microsoft.Graph.User',
+        '@odata.id': `Users/${user.id}`,
+        id: user.id,
+        organizationId: 'bench',
+        sequenceNumber: String(1_000_000 + i),
+      },
+    };
+  };
+  // Notification k (k ≥ distinct) is a redelivery of notification k - distinct: same sequence number.
+  const bodies = Array.from({ length: BURST }, (_, k) => ({
+    value: [notification(k < distinct ? k : k - distinct)],
+  }));
+  const t0 = performance.now();
+  const answers = await Promise.all(bodies.map((b) => call(`${host.apiUrl}/api/notifications`, 'POST', b)));
+  const burstMs = performance.now() - t0;
+  const times = answers.map((a) => a.ms).sort((a, b) => a - b);
+  const accepted = answers.filter((a) => a.status === 202).length;
+
+  let processed = 0;
+  await until('the directory-changes messages', 300_000, () => {
+    processed = executedCount(host, 'processDirectoryChanges') - before;
+    return processed >= distinct;
+  }).catch(() => undefined);
+  // Anything beyond the distinct count would be a duplicate that was not collapsed: give it a moment to show.
+  await new Promise((r) => setTimeout(r, 3000));
+  processed = executedCount(host, 'processDirectoryChanges') - before;
+
+  console.log(
+    `\n1. Webhook burst: ${BURST} change notifications POSTed to /api/notifications at once, one per request ` +
+      `(${distinct} distinct, ${BURST - distinct} redeliveries of one of them)`,
+  );
+  console.log(
+    `   answered 202: ${accepted} of ${BURST}; answer time p50 ${percentile(times, 50).toFixed(0)} ms, ` +
+      `p99 ${percentile(times, 99).toFixed(0)} ms, max ${percentile(times, 100).toFixed(0)} ms ` +
+      `(p99 ÷ Graph's 3 s: ${(percentile(times, 99) / 3000).toFixed(3)}); whole burst ${burstMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `   directory-changes messages processed: ${processed} for ${distinct} distinct notifications ` +
+      `(lost ${Math.max(0, distinct - processed)}, duplicates not collapsed ${Math.max(0, processed - distinct)})`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. Tenant run
+
+const summarySchema = z.array(z.object({ state: z.string(), userCount: z.number() }));
+const recordsPage = z.object({
+  value: z.array(
+    z.object({
+      userId: z.string(),
+      state: z.string(),
+      totalMeeting: z.number(),
+      succeededMeeting: z.number(),
+      modifiedDate: z.string(),
+    }),
+  ),
+  continuationToken: z.string().optional(),
+});
+const requestLog = z.object({
+  value: z.array(
+    z.object({ method: z.string(), path: z.string(), mailbox: z.string().nullable(), status: z.number() }),
+  ),
+});
+
+async function tenantRun(
+  host: LocalHost,
+  users: { id: string; userPrincipalName: string }[],
+  sessions: number,
+) {
+  const api = host.apiUrl;
+  const key = { 'x-functions-key': host.functionKey };
+  await control(host, 'PUT', '/throttling', z.unknown(), { latencyMs: LATENCY_MS });
+  await control(host, 'DELETE', '/requests', z.unknown());
+  const pid = /Function host API .*\(pid (\d+)\)/.exec(host.output())?.[1];
+  const proc0 = pid ? procFigures(Number(pid)) : undefined;
+
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  // An admin script starting every user, a few requests at a time.
+  const limit = pLimit(8);
+  const started = await Promise.all(
+    users.map((u) =>
+      limit(() => call(`${api}/api/migrations`, 'POST', { identity: u.userPrincipalName }, key)),
+    ),
+  );
+  const refused = started.filter((a) => a.status !== 202);
+  if (refused.length > 0) throw new Error(`${refused.length} starts refused: ${refused[0]?.body ?? ''}`);
+  const triggeredMs = performance.now() - t0;
+
+  await until('every migration to end', 3 * 3600_000, async () => {
+    const summary = await json(
+      `${api}/api/migrations?summaryOnly=true`,
+      'GET',
+      summarySchema,
+      undefined,
+      key,
+    );
+    const open = summary
+      .filter((s) => s.state === 'Pending' || s.state === 'InProgress')
+      .reduce((n, s) => n + s.userCount, 0);
+    return open === 0;
+  });
+  const proc1 = pid ? procFigures(Number(pid)) : undefined;
+
+  const records: z.infer<typeof recordsPage>['value'] = [];
+  let token: string | undefined;
+  do {
+    const q = `pageSize=1000${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`;
+    const page = await json(`${api}/api/migrations?${q}`, 'GET', recordsPage, undefined, key);
+    records.push(...page.value);
+    token = page.continuationToken;
+  } while (token);
+  const endedAt = Math.max(...records.map((r) => Date.parse(r.modifiedDate)));
+  const wallMs = endedAt - startedAt;
+
+  const log = (await control(host, 'GET', '/requests', requestLog)).value;
+  await control(host, 'PUT', '/throttling', z.unknown(), { latencyMs: 0 });
+  const byUser = new Map<string, number>();
+  const ids = new Set(users.map((u) => u.id.toLowerCase()));
+  for (const r of log) {
+    const fromPath = /\/users\/([^/?]+)/i.exec(r.path)?.[1];
+    const owner = (r.mailbox ?? (fromPath ? decodeURIComponent(fromPath) : '')).toLowerCase();
+    if (ids.has(owner)) byUser.set(owner, (byUser.get(owner) ?? 0) + 1);
+  }
+  const perUserMs = [...byUser.values()].map((r) => (r * LATENCY_MS) / MAILBOX_SLOTS);
+  const boundMs = Math.max(Math.max(0, ...perUserMs), perUserMs.reduce((a, b) => a + b, 0) / sessions);
+  const throttled = log.filter((r) => r.status === 429).length;
+  const meetings = records.reduce((n, r) => n + r.totalMeeting, 0);
+  const states = records.reduce<Record<string, number>>(
+    (m, r) => ({ ...m, [r.state]: (m[r.state] ?? 0) + 1 }),
+    {},
+  );
+
+  console.log(
+    `\n2. Tenant: ${users.length} users (${meetings} meetings in all) started through POST /api/migrations, ` +
+      `${LATENCY_MS} ms sandbox latency per Graph request, ${sessions} concurrent sessions ` +
+      `(maxConcurrentSessions), ${MAILBOX_SLOTS} requests in flight per mailbox`,
+  );
+  console.log(
+    `   ended: ${Object.entries(states)
+      .map(([s, n]) => `${s} ${n}`)
+      .join(
+        ', ',
+      )}; starts sent in ${(triggeredMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s ` +
+      `(first start to last record written)`,
+  );
+  console.log(
+    `   users/min ${((users.length / wallMs) * 60_000).toFixed(0)}; throttle bound ` +
+      `${((users.length / boundMs) * 60_000).toFixed(0)} users/min (${(boundMs / 1000).toFixed(1)} s: ` +
+      `${log.length} Graph requests × ${LATENCY_MS} ms ÷ ${MAILBOX_SLOTS} slots ÷ ${sessions} sessions, or the longest user); ` +
+      `wall ÷ bound ${(wallMs / boundMs).toFixed(2)}`,
+  );
+  console.log(
+    `   Graph answers 429: ${throttled} of ${log.length} (${((throttled / Math.max(1, log.length)) * 100).toFixed(2)} %)`,
+  );
+  if (proc0 && proc1)
+    console.log(
+      `   function host process: CPU ${((proc1.cpuMs - proc0.cpuMs) / 1000).toFixed(1)} s ` +
+        `(${((proc1.cpuMs - proc0.cpuMs) / Math.max(1, meetings)).toFixed(2)} ms per meeting, ` +
+        `CPU ÷ wall ${((proc1.cpuMs - proc0.cpuMs) / wallMs).toFixed(2)}), peak RSS ${(proc1.peakRss / MiB).toFixed(0)} MiB`,
+    );
+}
+
+async function main(): Promise<void> {
+  const userCount = intEnv('BENCH_TENANT_USERS', 200);
+  const meetings = intEnv('BENCH_TENANT_MEETINGS', 50);
+  const sessions = intEnv('BENCH_SESSIONS', hostJson.extensions.serviceBus.maxConcurrentSessions);
+  console.log(
+    `${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average ` +
+      `${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; Node ${process.version}`,
+  );
+  const host = await startLocalHost(
+    ['--users', String(userCount), '--meetings', String(meetings), '--no-demo'],
+    {
+      env: {
+        MMS_DEMO: '0',
+        MIGRATION_DELAY_SECONDS: '0',
+        AzureFunctionsJobHost__extensions__serviceBus__maxConcurrentSessions: String(sessions),
+      },
+      readyTimeoutMs: 300_000,
+      tmpPrefix: 'mms-bench-',
+    },
+  );
+  try {
+    console.log(`local host ${host.apiUrl}; sandbox tenant ${userCount} users × ${meetings} meetings`);
+    const users = (await control(host, 'GET', '/users', usersSchema)).value;
+    if (process.env['BENCH_SECTIONS']?.split(',').includes('webhook') ?? true)
+      await webhookBurst(host, users);
+    if (process.env['BENCH_SECTIONS']?.split(',').includes('tenant') ?? true)
+      await tenantRun(host, users, sessions);
+  } finally {
+    // BENCH_HOST_LOG=<file>: the local host's whole output, to see where the time went.
+    const logFile = process.env['BENCH_HOST_LOG'];
+    if (logFile) writeFileSync(logFile, host.output());
+    await host.stop();
+    agent.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
