@@ -30,9 +30,9 @@ import { startSandboxTenant, type SandboxLink } from './host/sandbox-link';
 import { runDemo } from './demo';
 import { loadLocalData } from './local-data';
 import { loadConfig } from '../shared/config';
+import { GRAPH_PERMISSION_NAMES } from '../shared/graph/permissions';
 import { createRepositories } from '../shared/storage/repositories';
 
-const DEFAULT_SANDBOX_TOKEN = 'sandbox-dev-token';
 const DEFAULT_MIGRATION_DELAY_SECONDS = '5';
 
 const localSettingsSchema = z.object({
@@ -211,15 +211,15 @@ async function main(): Promise<void> {
     }
     env.QUEUE_TRANSPORT = plan.queueTransport;
     if (plan.useSandbox) {
-      const token = nonEmpty(settings.GRAPH_SANDBOX_TOKEN)
-        ? settings.GRAPH_SANDBOX_TOKEN
-        : DEFAULT_SANDBOX_TOKEN;
+      // The sandbox's token carries exactly the permissions the deployments grant (the one list), so the demo
+      // fails where a real tenant would if the service needed anything else.
       sandbox = await startSandboxTenant({
         port: 0,
         users: opts.users,
         meetings: opts.meetings,
         seed: opts.seed,
-        token,
+        roles: GRAPH_PERMISSION_NAMES,
+        ...(nonEmpty(settings.GRAPH_SANDBOX_TOKEN) ? { token: settings.GRAPH_SANDBOX_TOKEN } : {}),
       });
       env.GRAPH_BASE_URL = sandbox.url;
       env.GRAPH_CREDENTIAL = 'sandbox';

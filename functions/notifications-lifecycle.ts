@@ -1,9 +1,8 @@
 /**
  * `POST /api/notifications/lifecycle` (anonymous, clientState checked): Graph's lifecycle notifications for our
- * users subscription: `reauthorizationRequired` → reauthorize (or renew), `subscriptionRemoved` → recreate,
- * `missed` → a delta sweep. The validation handshake is answered first. 202 when handled; 400 for a malformed
- * body; 503 when Graph, storage or the queue failed (Graph sends the event again). See
- * shared/services/subscriptions.ts.
+ * users subscription, checked and queued on `directory-changes` (processDirectoryChanges acts on them), then 202
+ * at once: Graph gives a delivery 3 seconds. The validation handshake is answered first. 400 for a malformed
+ * body; 503 when storage or the queue failed (Graph sends the event again). See shared/services/subscriptions.ts.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { lifecycleCollectionSchema } from '../shared/graph/notification-schemas';

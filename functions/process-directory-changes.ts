@@ -1,12 +1,14 @@
 /**
  * processDirectoryChanges (Service Bus queue `directory-changes`, no sessions): a user notification or a delta
  * sweep → one round of /users/delta compared with the stored snapshots, and the migrations the trigger rules
- * ask for. Throwing abandons the message (redelivered). See shared/services/directory-changes.ts.
+ * ask for; a lifecycle event → reauthorize/renew/re-create the subscription (shared/services/subscriptions.ts).
+ * Throwing abandons the message (redelivered). See shared/services/directory-changes.ts.
  */
 import { app, type InvocationContext } from '@azure/functions';
 import { directoryChangeBody } from '../shared/queue/messages';
 import { QUEUES, SERVICE_BUS_CONNECTION } from '../shared/queue/port';
 import { directoryChangeDeps, processDirectoryChange } from '../shared/services/directory-changes';
+import { processLifecycleEvent, subscriptionDeps } from '../shared/services/subscriptions';
 
 export async function processDirectoryChanges(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = directoryChangeBody.safeParse(message);
@@ -16,6 +18,10 @@ export async function processDirectoryChanges(message: unknown, context: Invocat
     throw new Error(
       `Invalid directory-changes message: field "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid'}`,
     );
+  }
+  if (parsed.data.kind === 'lifecycleEvent') {
+    await processLifecycleEvent(subscriptionDeps(context), parsed.data);
+    return;
   }
   const report = await processDirectoryChange(directoryChangeDeps(context), parsed.data);
   if (report.ran) {

@@ -26,10 +26,18 @@ export async function startSandboxTenant(options: {
   users: number;
   meetings: number;
   seed: number;
-  token: string;
+  /** The application permissions the sandbox's token carries. */
+  roles: readonly string[];
+  /** A fixed token to accept instead of issuing one (GRAPH_SANDBOX_TOKEN). */
+  token?: string;
 }): Promise<SandboxLink> {
   const seed = generateTenant({ users: options.users, meetings: options.meetings, seed: options.seed });
-  const handle = await startSandbox({ port: options.port, seed, token: options.token });
+  const handle = await startSandbox({
+    port: options.port,
+    seed,
+    roles: options.roles,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
   return {
     url: handle.url,
     controlUrl: `${handle.url}/_sandbox`,

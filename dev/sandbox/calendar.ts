@@ -4,15 +4,18 @@
  * `/calendar`, with `$select`, `$top`, `$filter`, `$expand=singleValueExtendedProperties(...)`, paging and the
  * `Prefer` headers Outlook honours.
  */
+import { PERMISSIONS } from './auth';
 import { compileEventFilter } from './event-filter';
 import {
   checkEventSelect,
   instanceProps,
   parseEventExpand,
+  parseEventExpandItems,
   renderEvent,
   type RenderOptions,
 } from './event-view';
 import {
+  allowQueryOptions,
   applySelect,
   describeIssues,
   GraphError,
@@ -24,11 +27,15 @@ import {
   topValue,
   type SandboxResponse,
 } from './http';
-import type { Route, RouteContext } from './router';
+import type { GraphRoute, RouteContext } from './router';
 import { eventPatch, instanceStart, type EventInstance, type StoredUser } from './tenant';
 import { ianaZone, parseQueryDateTime } from './time';
 
-function renderOptions(ctx: RouteContext, user: StoredUser): { opts: RenderOptions; applied: string[] } {
+function renderOptions(
+  ctx: RouteContext,
+  user: StoredUser,
+  oneEvent = false,
+): { opts: RenderOptions; applied: string[] } {
   const prefs = preferences(ctx.req);
   const applied: string[] = [];
   const bodyPref = prefs.get('outlook.body-content-type')?.toLowerCase();
@@ -49,7 +56,9 @@ function renderOptions(ctx: RouteContext, user: StoredUser): { opts: RenderOptio
       mailboxUpn: user.userPrincipalName,
       bodyType,
       timeZone,
-      expandProperties: parseEventExpand(ctx.req),
+      expandProperties: oneEvent
+        ? parseEventExpandItems(ctx.req, true).properties
+        : parseEventExpand(ctx.req),
     },
     applied,
   };
@@ -130,6 +139,23 @@ function listResponse(
   );
 }
 
+/** The longest window calendarView and /instances expand (Graph: 400 ErrorInvalidRequest beyond it). */
+export const MAX_WINDOW_DAYS = 1825;
+
+/** Query options of the routes, as their pages show them. */
+const LIST_EVENTS_OPTIONS = [
+  '$select',
+  '$filter',
+  '$top',
+  '$skip',
+  '$skiptoken',
+  '$orderby',
+  '$expand',
+  '$count',
+];
+const WINDOW_OPTIONS = ['startDateTime', 'endDateTime', '$select', '$top', '$skip', '$skiptoken', '$orderby'];
+const GET_EVENT_OPTIONS = ['$select', '$expand'];
+
 function windowOf(ctx: RouteContext): { from: number; to: number } {
   const s = ctx.req.query.get('startDateTime') ?? ctx.req.query.get('StartDateTime');
   const e = ctx.req.query.get('endDateTime') ?? ctx.req.query.get('EndDateTime');
@@ -149,6 +175,16 @@ function windowOf(ctx: RouteContext): { from: number; to: number } {
       `Invalid date-time in the time window: '${from === undefined ? s : e}'.`,
     );
   }
+  if (to < from) {
+    throw new GraphError(400, 'ErrorInvalidRequest', 'The end of the time window is before its start.');
+  }
+  if (to - from > MAX_WINDOW_DAYS * 86_400_000) {
+    throw new GraphError(
+      400,
+      'ErrorInvalidRequest',
+      `The time window is too large. Maximum number of days: ${MAX_WINDOW_DAYS}.`,
+    );
+  }
   return { from, to };
 }
 
@@ -156,12 +192,14 @@ function mailbox(ctx: RouteContext): StoredUser {
   return ctx.tenant.requireMailbox(ctx.params.user ?? '');
 }
 
-export const calendarRoutes: Route[] = [
-  ...['/users/:user/events', '/users/:user/calendar/events'].map((pattern): Route => ({
+export const calendarRoutes: GraphRoute[] = [
+  ...['/users/:user/events', '/users/:user/calendar/events'].map((pattern): GraphRoute => ({
     method: 'GET',
     pattern,
+    permissions: PERMISSIONS.readEvents,
     mailboxParam: 'user',
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, LIST_EVENTS_OPTIONS, 'list events');
       const user = mailbox(ctx);
       const items = ctx.tenant
         .storedEvents(user.id)
@@ -171,11 +209,14 @@ export const calendarRoutes: Route[] = [
       return listResponse(ctx, user, 'events', items);
     },
   })),
-  ...['/users/:user/calendarView', '/users/:user/calendar/calendarView'].map((pattern): Route => ({
+  ...['/users/:user/calendarView', '/users/:user/calendar/calendarView'].map((pattern): GraphRoute => ({
     method: 'GET',
     pattern,
+    permissions: PERMISSIONS.readEvents,
     mailboxParam: 'user',
     handler: (ctx) => {
+      // $filter on calendarView is not documented; refused (stricter than Graph).
+      allowQueryOptions(ctx.req, WINDOW_OPTIONS, 'calendarView');
       const user = mailbox(ctx);
       const { from, to } = windowOf(ctx);
       return listResponse(ctx, user, 'calendarView', ctx.tenant.calendarView(user.id, from, to));
@@ -184,9 +225,13 @@ export const calendarRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/events/:event/instances',
+    permissions: PERMISSIONS.readEvents,
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
+      // $filter and $expand on /instances are not documented (and /instances is reported to leave exceptions
+      // out under a filter): refused.
+      allowQueryOptions(ctx.req, WINDOW_OPTIONS, 'list instances');
       const user = mailbox(ctx);
       const { from, to } = windowOf(ctx);
       const found = ctx.tenant.requireEvent(user.id, ctx.params.event ?? '');
@@ -208,29 +253,47 @@ export const calendarRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/events/:event',
+    permissions: PERMISSIONS.readEvents,
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, GET_EVENT_OPTIONS, 'get event');
       const user = mailbox(ctx);
       const select = selectList(ctx.req);
       checkEventSelect(select);
-      const { opts, applied } = renderOptions(ctx, user);
+      const { opts, applied } = renderOptions(ctx, user, true);
+      const expand = parseEventExpandItems(ctx.req, true);
       const found = ctx.tenant.requireEvent(user.id, ctx.params.event ?? '');
-      return withApplied(
-        ok({
-          '@odata.context': contextFor(ctx, user, 'events', select, true),
-          ...selectEvent(renderEvent(found, opts), select),
-        }),
-        applied,
-      );
+      const json: Record<string, unknown> = {
+        '@odata.context': contextFor(ctx, user, 'events', select, true),
+        ...selectEvent(renderEvent(found, { ...opts, expandProperties: expand.properties }), select),
+      };
+      if (expand.exceptionOccurrences) {
+        // event.md: exceptionOccurrences is returned only on a GET of a series master; cancelled occurrences
+        // are not exceptions.
+        if (found.occurrence || found.ev.type !== 'seriesMaster') {
+          throw new GraphError(
+            400,
+            'ErrorInvalidRequest',
+            'exceptionOccurrences can be expanded only on a series master.',
+          );
+        }
+        json.exceptionOccurrences = ctx.tenant
+          .exceptionsOfMaster(found.ev.id)
+          .filter((e) => !e.isCancelled)
+          .map((ev) => renderEvent({ ev }, { ...opts, expandProperties: undefined }));
+      }
+      return withApplied(ok(json), applied);
     },
   },
   {
     method: 'PATCH',
     pattern: '/users/:user/events/:event',
+    permissions: PERMISSIONS.writeEvents,
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, [], 'update event');
       const user = mailbox(ctx);
       const input = parseJsonBody(ctx.req);
       if (typeof input === 'object' && input !== null) {
@@ -271,6 +334,7 @@ export const calendarRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/calendar',
+    permissions: PERMISSIONS.readCalendar,
     mailboxParam: 'user',
     handler: (ctx) => {
       const user = mailbox(ctx);

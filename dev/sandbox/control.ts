@@ -16,8 +16,13 @@
  *   POST   /_sandbox/subscriptions/{id}/lifecycle {lifecycleEvent}; POST .../expiry {expirationDateTime}
  *   GET    /_sandbox/online-meetings             Teams meetings: organizer, externalId, how made (createOrGet…)
  *   GET|PUT /_sandbox/users/{id}/teams-access-policy  { granted }: the Teams application access policy for the user
+ *   GET|PUT /_sandbox/permissions {roles}         the app's admin-consented application permissions
+ *   POST   /_sandbox/tokens {roles?, lifetimeSeconds?}  a new access token (default: the granted roles)
+ *   PUT    /_sandbox/users/{id}/mailbox-scope {inScope}  inside or outside the app's Exchange RBAC scope
+ *   POST   /_sandbox/events/{id}/lose-online-meeting  its next body PATCH turns the Teams meeting non-online
  */
 import { z } from 'zod';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth';
 import {
   describeIssues,
   errorResponse,
@@ -73,7 +78,58 @@ const expiryBody = z.object({
   expirationDateTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO date-time'),
 });
 
+const rolesBody = z.object({ roles: z.array(z.string().min(1)) }).strict();
+const tokenBody = z
+  .object({
+    roles: z.array(z.string().min(1)).optional(),
+    lifetimeSeconds: z.number().int().min(1).max(86_400).optional(),
+  })
+  .strict();
+const scopeBody = z.object({ inScope: z.boolean() }).strict();
+
 const router = new Router().add(
+  { method: 'GET', pattern: '/permissions', handler: h((t) => ({ roles: t.grantedRoles })) },
+  {
+    method: 'PUT',
+    pattern: '/permissions',
+    handler: h((t, req) => {
+      t.grantedRoles = [...new Set(rolesBody.parse(json(req)).roles)];
+      return { roles: t.grantedRoles };
+    }),
+  },
+  {
+    method: 'POST',
+    pattern: '/tokens',
+    handler: h((t, req) => {
+      const b = tokenBody.parse(json(req));
+      const lifetime = b.lifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+      return {
+        token_type: 'Bearer',
+        expires_in: lifetime,
+        access_token: t.tokens.issue(b.roles ?? t.grantedRoles, lifetime),
+      };
+    }),
+  },
+  {
+    method: 'POST',
+    pattern: '/events/:id/lose-online-meeting',
+    handler: h((t, _r, p) => {
+      const e = t.storedEvents().find((x) => x.id === p.id);
+      if (!e) throw new GraphError(404, 'ErrorItemNotFound', `No stored event ${p.id}.`);
+      t.losesOnlineMeeting.add(e.id);
+      return { id: e.id, losesOnlineMeetingOnNextBodyPatch: true };
+    }),
+  },
+  {
+    method: 'PUT',
+    pattern: '/users/:id/mailbox-scope',
+    handler: h((t, req, p) => {
+      const u = t.requireUser(p.id ?? '');
+      const inScope = scopeBody.parse(json(req)).inScope;
+      t.setMailboxInScope(u.id, inScope);
+      return { id: u.id, inScope };
+    }),
+  },
   {
     method: 'GET',
     pattern: '/',

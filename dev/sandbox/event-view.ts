@@ -152,7 +152,7 @@ export function renderEvent(i: EventInstance, opts: RenderOptions): Record<strin
     showAs: 'busy',
     type,
     webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(id)}&exvsurl=1&path=/calendar/item`,
-    onlineMeetingUrl: null,
+    onlineMeetingUrl: ev.onlineMeetingUrl,
     isOnlineMeeting: ev.isOnlineMeeting,
     onlineMeetingProvider: ev.onlineMeetingProvider,
     allowNewTimeProposals: true,
@@ -256,17 +256,58 @@ export function checkEventSelect(select: string[] | undefined): void {
   }
 }
 
-/** `$expand` for events: only singleValueExtendedProperties (optionally with an id filter). */
-export function parseEventExpand(req: SandboxRequest): ((p: ExtendedProperty) => boolean) | undefined {
-  const raw = req.query.get('$expand');
-  if (raw === null || raw.trim() === '') return undefined;
-  const m = /^\s*singleValueExtendedProperties\s*(?:\(\s*\$filter\s*=\s*(.*)\)\s*)?$/i.exec(raw);
-  if (!m) {
-    throw new GraphError(
-      400,
-      'BadRequest',
-      `Parsing OData Select and Expand failed: could not find a navigation property in '${raw}' this sandbox supports.`,
-    );
+/** Splits a `$expand` value at its top-level commas. */
+function expandItems(raw: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(raw.slice(start, i));
+      start = i + 1;
+    }
   }
-  return m[1] ? compilePropertyIdFilter(m[1]) : () => true;
+  out.push(raw.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export interface EventExpand {
+  /** singleValueExtendedProperties, with its id filter. */
+  properties?: (p: ExtendedProperty) => boolean;
+  /** exceptionOccurrences (a series master's exceptions; only on a GET of the master). */
+  exceptionOccurrences?: boolean;
+}
+
+/**
+ * `$expand` for events: singleValueExtendedProperties (optionally with an id filter), and, where `allowExceptions`
+ * (a GET of one event), exceptionOccurrences.
+ */
+export function parseEventExpandItems(req: SandboxRequest, allowExceptions = false): EventExpand {
+  const raw = req.query.get('$expand');
+  if (raw === null || raw.trim() === '') return {};
+  const out: EventExpand = {};
+  for (const item of expandItems(raw)) {
+    if (allowExceptions && /^exceptionOccurrences$/i.test(item)) {
+      out.exceptionOccurrences = true;
+      continue;
+    }
+    const m = /^\s*singleValueExtendedProperties\s*(?:\(\s*\$filter\s*=\s*(.*)\)\s*)?$/i.exec(item);
+    if (!m) {
+      throw new GraphError(
+        400,
+        'BadRequest',
+        `Parsing OData Select and Expand failed: could not find a navigation property in '${item}' this sandbox supports.`,
+      );
+    }
+    out.properties = m[1] ? compilePropertyIdFilter(m[1]) : () => true;
+  }
+  return out;
+}
+
+/** `$expand` for event lists: only singleValueExtendedProperties (optionally with an id filter). */
+export function parseEventExpand(req: SandboxRequest): ((p: ExtendedProperty) => boolean) | undefined {
+  return parseEventExpandItems(req).properties;
 }

@@ -139,7 +139,26 @@ export function applySelect(
   return out;
 }
 
-/** `$top` (1..max) or the default. */
+/**
+ * Only the query options the route's page documents: any other `$` option, or a parameter the route does not
+ * take, answers 400, so that a client cannot come to rely on what Graph may ignore or refuse. Names compare
+ * case-insensitively, as Graph's do.
+ */
+export function allowQueryOptions(req: SandboxRequest, allowed: readonly string[], route: string): void {
+  const ok = new Set(allowed.map((a) => a.toLowerCase()));
+  for (const name of req.query.keys()) {
+    if (ok.has(name.toLowerCase())) continue;
+    throw new GraphError(
+      400,
+      name.startsWith('$') ? 'BadRequest' : 'ErrorInvalidParameter',
+      name.startsWith('$')
+        ? `Query option '${name}' is not documented for ${route}; the sandbox refuses it.`
+        : `The parameter '${name}' is not supported by ${route}.`,
+    );
+  }
+}
+
+/** `$top` (1..max) or the default; over the documented maximum → 400. */
 export function topValue(req: SandboxRequest, dflt: number, max: number): number {
   const raw = req.query.get('$top');
   const preferred = preferences(req).get('odata.maxpagesize');
@@ -151,7 +170,14 @@ export function topValue(req: SandboxRequest, dflt: number, max: number): number
   if (!Number.isInteger(n) || n < 0) {
     throw new GraphError(400, 'BadRequest', `Invalid value '${raw}' for $top query option found.`);
   }
-  return Math.min(Math.max(n, 1), max);
+  if (n > max) {
+    throw new GraphError(
+      400,
+      'BadRequest',
+      `Invalid value '${raw}' for $top query option found: the maximum for this route is ${max}.`,
+    );
+  }
+  return Math.max(n, 1);
 }
 
 /** Opaque skip tokens: base64url JSON. */

@@ -11,12 +11,15 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { GRAPH_PERMISSION_NAMES } from '../../shared/graph/permissions';
+import { DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth';
 import { repoRoot } from './schema';
 import type { TenantSeedInput } from './seed';
 import { SandboxServer } from './server';
 import { SandboxTenant } from './tenant';
 
 export { SandboxTenant, SeedError } from './tenant';
+export { readTokenClaims, SANDBOX_APP_ID } from './auth';
 export type { TenantSeedInput } from './seed';
 
 export const DEFAULT_SANDBOX_TOKEN = 'sandbox-dev-token';
@@ -26,7 +29,15 @@ export interface SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** The bearer token Graph routes require. Default 'sandbox-dev-token'. */
+  /**
+   * The application permissions admin-consented to the app: the `roles` claim of the tokens the sandbox issues.
+   * Default: the list the deployments grant (shared/graph/permissions.json).
+   */
+  roles?: readonly string[];
+  /**
+   * A fixed opaque bearer token to accept as well, carrying `roles` (it shows no claims to whoever holds it).
+   * Without it, `handle.token` is a JWT issued with `roles`.
+   */
   token?: string;
   seed?: TenantSeedInput;
   /** How long the validation handshake waits for the subscriber's echo (Graph: 10 s). */
@@ -39,7 +50,10 @@ export interface SandboxHandle {
   /** https://127.0.0.1:PORT — Graph v1.0 is at `${url}/v1.0`. */
   url: string;
   port: number;
+  /** A bearer token carrying the granted roles (a 60-minute JWT, or the fixed `token` option). */
   token: string;
+  /** A new token with the app's current permissions (`tenant.grantedRoles`), or with the roles given. */
+  issueToken(roles?: readonly string[], lifetimeSeconds?: number): string;
   /** Programmatic control: the same operations as the control API. */
   tenant: SandboxTenant;
   stop(): Promise<void>;
@@ -68,8 +82,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       events: [],
     },
   );
-  const token = options.token ?? DEFAULT_SANDBOX_TOKEN;
-  const app = new SandboxServer(tenant, token);
+  tenant.grantedRoles = [...(options.roles ?? GRAPH_PERMISSION_NAMES)];
+  let token: string;
+  if (options.token !== undefined) {
+    tenant.tokens.acceptOpaque(options.token, tenant.grantedRoles);
+    token = options.token;
+  } else {
+    // Long enough for a local run or a test file; the service's credential asks for a new one when it expires.
+    token = tenant.tokens.issue(tenant.grantedRoles, 24 * DEFAULT_TOKEN_LIFETIME_SECONDS);
+  }
+  const app = new SandboxServer(tenant, tenant.tokens);
   const paths = sandboxCertificatePaths();
   const server = createServer({ cert: readFileSync(paths.cert), key: readFileSync(paths.key) }, app.listener);
   const host = options.host ?? '127.0.0.1';
@@ -87,6 +109,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url,
     port,
     token,
+    issueToken: (roles, lifetimeSeconds) =>
+      tenant.tokens.issue(roles ?? tenant.grantedRoles, lifetimeSeconds),
     tenant,
     stop: async () => {
       tenant.subscriptions.stop();

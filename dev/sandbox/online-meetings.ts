@@ -27,9 +27,10 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { PERMISSIONS } from './auth';
 import { describeIssues, GraphError, ok, parseJsonBody, type SandboxRequest } from './http';
 import { PLANS } from './licences';
-import type { Route, RouteContext } from './router';
+import type { GraphRoute, RouteContext } from './router';
 import type { SeedBridge } from './seed';
 import type { SandboxTenant, StoredOnlineMeeting, StoredUser } from './tenant';
 
@@ -433,10 +434,11 @@ function parseMeetingFilter(req: SandboxRequest): { field: 'joinWebUrl' | 'joinM
   };
 }
 
-export const onlineMeetingRoutes: Route[] = [
+export const onlineMeetingRoutes: GraphRoute[] = [
   {
     method: 'POST',
     pattern: '/users/:user/onlineMeetings',
+    permissions: PERMISSIONS.writeOnlineMeetings,
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -460,6 +462,7 @@ export const onlineMeetingRoutes: Route[] = [
   {
     method: 'POST',
     pattern: '/users/:user/onlineMeetings/createOrGet',
+    permissions: PERMISSIONS.writeOnlineMeetings,
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -486,6 +489,7 @@ export const onlineMeetingRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/onlineMeetings',
+    permissions: PERMISSIONS.readOnlineMeetings,
     handler: (ctx) => {
       const u = organizer(ctx);
       const f = parseMeetingFilter(ctx.req);
@@ -502,6 +506,7 @@ export const onlineMeetingRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/onlineMeetings/:meeting',
+    permissions: PERMISSIONS.readOnlineMeetings,
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);

@@ -2,6 +2,7 @@
  * A small router: routes are method + path pattern (`/users/:user/events/:event`); literal segments match
  * case-insensitively, as Graph's do.
  */
+import type { RoutePermissions } from './auth';
 import type { SandboxRequest, SandboxResponse } from './http';
 import type { SandboxTenant } from './tenant';
 
@@ -20,28 +21,38 @@ export interface Route {
   method: string;
   pattern: string;
   handler: Handler;
+  /**
+   * The application permissions that admit the route (Graph routes only; the control API has none). A token
+   * holding none of them gets Graph's 403.
+   */
+  permissions?: RoutePermissions;
   /** Name of the path parameter that identifies the mailbox (per-mailbox throttling and on-prem errors). */
   mailboxParam?: string;
   /** Name of the path parameter that identifies an event (targeted faults). */
   eventParam?: string;
 }
 
-export interface RouteMatch {
-  route: Route;
+/** A Graph route: it must say which application permissions admit it. */
+export interface GraphRoute extends Route {
+  permissions: RoutePermissions;
+}
+
+export interface RouteMatch<R extends Route = Route> {
+  route: R;
   params: Record<string, string>;
 }
 
-export type MatchResult = RouteMatch | { methodNotAllowed: true } | undefined;
+export type MatchResult<R extends Route = Route> = RouteMatch<R> | { methodNotAllowed: true } | undefined;
 
-export class Router {
-  private readonly routes: { route: Route; parts: string[] }[] = [];
+export class Router<R extends Route = Route> {
+  private readonly routes: { route: R; parts: string[] }[] = [];
 
-  add(...routes: Route[]): this {
+  add(...routes: R[]): this {
     for (const route of routes) this.routes.push({ route, parts: route.pattern.split('/').filter(Boolean) });
     return this;
   }
 
-  match(method: string, segments: readonly string[]): MatchResult {
+  match(method: string, segments: readonly string[]): MatchResult<R> {
     let pathMatched = false;
     for (const { route, parts } of this.routes) {
       if (parts.length !== segments.length) continue;

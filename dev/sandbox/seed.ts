@@ -64,6 +64,8 @@ export const seedUser = z.object({
   /** BCP-47, e.g. "fr-FR": Graph's user.preferredLanguage. */
   preferredLanguage: z.string().nullable().optional(),
   usageLocation: z.string().nullable().optional(),
+  /** Synchronised from on-premises Active Directory (hybrid users, e.g. those with an on-premises mailbox). */
+  onPremisesSyncEnabled: z.boolean().nullable().optional(),
   assignedLicenses: z.array(seedAssignedLicense).default([]),
   assignedPlans: z.array(seedAssignedPlan).default([]),
   /** Windows or IANA time zone of the mailbox (mailboxSettings.timeZone). */
@@ -164,6 +166,10 @@ export const seedEvent = z.object({
     .enum(['unknown', 'teamsForBusiness', 'skypeForBusiness', 'skypeForConsumer'])
     .default('unknown'),
   onlineMeeting: seedOnlineMeeting.nullable().optional(),
+  /** The legacy join link (Skype era); the Outlook add-in's Skype meetings carry it. */
+  onlineMeetingUrl: z.string().nullable().optional(),
+  /** Extended properties the event starts with (e.g. the add-in's OnlineMeetingExternalLink). */
+  singleValueExtendedProperties: z.array(z.object({ id: z.string().min(1), value: z.string() })).default([]),
   location: z.object({ displayName: z.string() }).optional(),
   attendees: z.array(seedAttendee).default([]),
   recurrence: recurrence.nullable().optional(),

@@ -4,6 +4,8 @@
  * `/_sandbox/...` is the control API (no token: a loopback dev tool).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TokenIssuer } from './auth';
+import { authorise } from './auth';
 import { handleBatch } from './batch';
 import { calendarRoutes } from './calendar';
 import { controlRouter } from './control';
@@ -16,17 +18,20 @@ import {
   type SandboxResponse,
 } from './http';
 import { onlineMeetingRoutes } from './online-meetings';
-import { Router, type RouteContext } from './router';
+import { Router, type GraphRoute, type RouteContext } from './router';
 import { subscriptionRoutes } from './subscriptions';
 import type { SandboxTenant } from './tenant';
 import { userRoutes } from './users';
 
-const graphRouter = new Router().add(
+/** Every Graph route of the sandbox, with the permissions that admit it. */
+export const SANDBOX_GRAPH_ROUTES: readonly GraphRoute[] = [
   ...userRoutes,
   ...calendarRoutes,
   ...subscriptionRoutes,
   ...onlineMeetingRoutes,
-);
+];
+
+const graphRouter = new Router<GraphRoute>().add(...SANDBOX_GRAPH_ROUTES);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -35,7 +40,7 @@ export class SandboxServer {
 
   constructor(
     readonly tenant: SandboxTenant,
-    readonly token: string,
+    readonly tokens: TokenIssuer,
   ) {}
 
   /** One Graph request through the whole pipeline (also used for each request of a $batch). */
@@ -44,18 +49,11 @@ export class SandboxServer {
     const clientRequestId = req.headers['client-request-id'] ?? requestId;
     let mailbox: string | null = null;
     let concurrency = 0;
+    let routePattern: string | undefined;
+    let permission: string | undefined;
     let res: SandboxResponse;
     try {
-      const auth = req.headers.authorization ?? '';
-      if (!auth) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
-      const m = /^Bearer\s+(.+)$/i.exec(auth);
-      if (!m || m[1] !== this.token) {
-        throw new GraphError(
-          401,
-          'InvalidAuthenticationToken',
-          'Access token validation failure. Invalid audience.',
-        );
-      }
+      const roles = this.tokens.verify(req.headers.authorization);
       if (req.segments.length === 1 && req.segments[0] === '$batch') {
         if (req.method !== 'POST') throw new GraphError(405, 'BadRequest', 'Only POST is allowed on $batch.');
         if (req.batchId) throw new GraphError(400, 'BadRequest', 'Nested $batch requests are not allowed.');
@@ -77,6 +75,8 @@ export class SandboxServer {
           );
         }
         const { route, params } = match;
+        routePattern = route.pattern;
+        permission = authorise(roles, route.permissions);
         const ctx: RouteContext = { req, params, tenant: this.tenant, baseUrl: this.baseUrl, requestId };
         if (route.mailboxParam) mailbox = this.tenant.findUser(params[route.mailboxParam] ?? '')?.id ?? null;
         const throttle = this.tenant.throttle;
@@ -117,6 +117,8 @@ export class SandboxServer {
       mailbox,
       status: res.status,
       concurrency,
+      ...(routePattern !== undefined ? { route: routePattern } : {}),
+      ...(permission !== undefined ? { permission } : {}),
       ...(req.batchId ? { batchId: req.batchId } : {}),
     });
     return res;

@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { PERMISSIONS } from './auth';
 import { describeIssues, GraphError, noContent, ok, parseJsonBody, type SandboxResponse } from './http';
-import type { Route, RouteContext } from './router';
+import type { GraphRoute, RouteContext } from './router';
 import type { SandboxTenant, StoredUser } from './tenant';
 
 /** Graph's maximum subscription lifetime for users, groups and other directory resources. */
@@ -391,10 +392,11 @@ function subscriptionContext(ctx: RouteContext, entity: boolean): string {
   return `${ctx.baseUrl}/v1.0/$metadata#subscriptions${entity ? '/$entity' : ''}`;
 }
 
-export const subscriptionRoutes: Route[] = [
+export const subscriptionRoutes: GraphRoute[] = [
   {
     method: 'POST',
     pattern: '/subscriptions',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: async (ctx): Promise<SandboxResponse> => {
       const s = await ctx.tenant.subscriptions.create(parseJsonBody(ctx.req));
       return ok(
@@ -406,6 +408,7 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/subscriptions',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: (ctx) =>
       ok({
         '@odata.context': subscriptionContext(ctx, false),
@@ -415,6 +418,7 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/subscriptions/:id',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: (ctx) =>
       ok({
         '@odata.context': subscriptionContext(ctx, true),
@@ -424,6 +428,7 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'PATCH',
     pattern: '/subscriptions/:id',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: (ctx) => {
       const s = ctx.tenant.subscriptions.patch(ctx.params.id ?? '', parseJsonBody(ctx.req));
       return ok({ '@odata.context': subscriptionContext(ctx, true), ...ctx.tenant.subscriptions.render(s) });
@@ -432,6 +437,7 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'DELETE',
     pattern: '/subscriptions/:id',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: (ctx) => {
       ctx.tenant.subscriptions.delete(ctx.params.id ?? '');
       return noContent();
@@ -440,6 +446,7 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'POST',
     pattern: '/subscriptions/:id/reauthorize',
+    permissions: PERMISSIONS.userSubscriptions,
     handler: (ctx) => {
       ctx.tenant.subscriptions.reauthorize(ctx.params.id ?? '');
       return noContent();

@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { TokenIssuer } from './auth';
 import { describeIssues, GraphError } from './http';
 import { skuById } from './licences';
 import { seededOnlineMeeting } from './online-meetings';
@@ -74,6 +75,7 @@ export interface StoredEvent {
   isOnlineMeeting: boolean;
   onlineMeetingProvider: SeedEvent['onlineMeetingProvider'];
   onlineMeeting: SeedEvent['onlineMeeting'] | null;
+  onlineMeetingUrl: string | null;
   location: { displayName: string } | undefined;
   attendees: Attendee[];
   recurrence: Recurrence | null;
@@ -120,6 +122,10 @@ export interface RequestLogEntry {
   status: number;
   /** Requests in flight for the mailbox when this one arrived (itself included when admitted). */
   concurrency: number;
+  /** The Graph route the request matched (its pattern, e.g. `/users/:user/events`). */
+  route?: string;
+  /** The application permission of the token that admitted it (absent when refused before or by the check). */
+  permission?: string;
   batchId?: string;
 }
 
@@ -225,6 +231,51 @@ export function normalisePropertyId(id: string): string {
   return `${m[1]!.toLowerCase()} {${m[2]!.toUpperCase()}} ${kind} ${name}`;
 }
 
+/**
+ * The part of a Teams join link that names the meeting (`19:meeting_…@thread.v2`, or the id of a `/meet/` link),
+ * in a form that compares across escapings (`%3a`/`%3A`/`:`, `&amp;`, letter case).
+ */
+function meetingKey(joinUrl: string): string | null {
+  const flat = flattenLink(joinUrl);
+  const thread = /19:meeting_[^/@]+@thread\.v2/.exec(flat);
+  if (thread) return thread[0];
+  const meet = /\/meet\/([0-9a-z]+)/.exec(flat);
+  return meet ? `/meet/${meet[1]}` : null;
+}
+
+function flattenLink(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/&amp;/g, '&')
+    .replace(/%3a/g, ':')
+    .replace(/%40/g, '@')
+    .replace(/%2f/g, '/');
+}
+
+/** Whether a body still carries the Teams meeting blob: the link that names the event's meeting. */
+export function carriesMeetingBlob(body: string, joinUrl: string): boolean {
+  const key = meetingKey(joinUrl);
+  return key !== null && flattenLink(body).includes(key);
+}
+
+/**
+ * Whether a cloud user has an Exchange Online mailbox: an enabled plan of the `exchange` service, in
+ * assignedPlans or in an assigned SKU (its disabled plans left out). A user whose seed lists no licences and no
+ * plans is taken to have one (the seed says nothing about licensing); a licensed user without any Exchange plan
+ * (never licensed for it, or the licence removed) has none, and Graph answers MailboxNotEnabledForRESTAPI for
+ * them (msgraph-sdk-javascript#1756).
+ */
+export function hasExchangeLicence(u: Pick<SeedUser, 'assignedPlans' | 'assignedLicenses'>): boolean {
+  if (u.assignedPlans.length === 0 && u.assignedLicenses.length === 0) return true;
+  const exchange = (service: string) => service.toLowerCase() === 'exchange';
+  if (u.assignedPlans.some((p) => exchange(p.service) && p.capabilityStatus === 'Enabled')) return true;
+  return u.assignedLicenses.some((l) =>
+    (skuById(l.skuId)?.plans ?? []).some(
+      (p) => exchange(p.service) && !l.disabledPlans.includes(p.servicePlanId),
+    ),
+  );
+}
+
 export interface TenantEvents {
   userChanged(user: StoredUser, changeType: 'updated' | 'deleted'): void;
 }
@@ -235,11 +286,17 @@ export class SandboxTenant {
   /** Changes on every load/reset: delta tokens from an earlier epoch need a resync. */
   epoch = randomUUID();
   readonly throttle = new Throttle();
+  /** Issues and verifies the app's access tokens. */
+  readonly tokens = new TokenIssuer(() => this.tenantId);
+  /** The application permissions admin-consented to the app; tokens issued from now on carry them. */
+  grantedRoles: string[] = [];
   /** Audio-conferencing bridges of the tenant (online meetings take their dial-in numbers from them). */
   bridges: SeedBridge[] = [];
   readonly subscriptions: Subscriptions;
   private users = new Map<string, StoredUser>();
   private deletedUsers = new Map<string, { sequence: number; reason: 'changed' | 'deleted' }>();
+  /** Soft-deleted users (directory deleted items), restorable for 30 days. */
+  private softDeleted = new Map<string, { user: StoredUser; deletedDateTime: string }>();
   private events = new Map<string, StoredEvent>();
   /** Indexes over `events`: per mailbox, exceptions per series master, and per iCalUId. */
   private byMailbox = new Map<string, Map<string, StoredEvent>>();
@@ -248,6 +305,14 @@ export class SandboxTenant {
   private updateLogEntries: UpdateLogEntry[] = [];
   private requestLogEntries: RequestLogEntry[] = [];
   private meetings = new Map<string, StoredOnlineMeeting>();
+  /** Mailboxes outside the app's Exchange RBAC scope. */
+  private outOfScope = new Set<string>();
+  /**
+   * Teams events whose next body PATCH turns them non-online whatever the body holds: Exchange's meeting blob is
+   * more than the link the sandbox looks for, and body PATCHes have been reported to disable Teams meetings
+   * (msgraph-sdk-dotnet#2895, microsoft-graph-docs#12244).
+   */
+  readonly losesOnlineMeeting = new Set<string>();
   /** Users the Teams application access policy does not grant the app (onlineMeetings answers 403). */
   private teamsPolicyWithheld = new Set<string>();
   private sequence = 0;
@@ -297,8 +362,11 @@ export class SandboxTenant {
     for (const ev of events.values()) this.addEvent(ev);
     this.bridges = seed.bridges;
     this.deletedUsers.clear();
+    this.softDeleted.clear();
     this.updateLogEntries = [];
     this.meetings.clear();
+    this.outOfScope.clear();
+    this.losesOnlineMeeting.clear();
     this.teamsPolicyWithheld.clear();
     this.registerSeededTeamsMeetings();
     this.epoch = randomUUID();
@@ -366,11 +434,12 @@ export class SandboxTenant {
       isOnlineMeeting: e.isOnlineMeeting,
       onlineMeetingProvider: e.onlineMeetingProvider,
       onlineMeeting: e.onlineMeeting ?? null,
+      onlineMeetingUrl: e.onlineMeetingUrl ?? null,
       location: e.location,
       attendees: e.attendees,
       recurrence: e.recurrence ?? null,
       hasAttachments: e.hasAttachments,
-      extendedProperties: [],
+      extendedProperties: e.singleValueExtendedProperties.map((p) => ({ id: p.id, value: p.value })),
       sandboxCase: e.sandboxCase,
     };
     events.set(id, ev);
@@ -437,19 +506,41 @@ export class SandboxTenant {
     return u;
   }
 
-  /** The user's mailbox, or Graph's error for a mailbox REST cannot reach (on-premises). */
+  /**
+   * The user's mailbox, or Graph's error: 404 `MailboxNotEnabledForRESTAPI` for a mailbox REST cannot reach
+   * (on-premises, or a cloud user without an Exchange Online licence, who has none), 403 `ErrorAccessDenied`
+   * for a mailbox outside the app's Exchange RBAC scope.
+   */
   requireMailbox(idOrUpn: string): StoredUser {
     // Outlook routes answer an unknown user with their own error, not the directory's.
     const u = this.findUser(idOrUpn);
     if (!u) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${idOrUpn}' is invalid.`);
-    if (u.sandboxMailboxLocation !== 'exchangeOnline') {
+    if (u.sandboxMailboxLocation !== 'exchangeOnline' || !hasExchangeLicence(u)) {
       throw new GraphError(
         404,
         'MailboxNotEnabledForRESTAPI',
         'The mailbox is either inactive, soft-deleted, or is hosted on-premise.',
       );
     }
+    if (this.outOfScope.has(u.id)) {
+      throw new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
+    }
     return u;
+  }
+
+  /** Puts a mailbox inside or outside the app's Exchange RBAC for Applications scope (a management scope). */
+  setMailboxInScope(userId: string, inScope: boolean): void {
+    if (inScope) this.outOfScope.delete(userId.toLowerCase());
+    else this.outOfScope.add(userId.toLowerCase());
+  }
+
+  mailboxInScope(userId: string): boolean {
+    return !this.outOfScope.has(userId.toLowerCase());
+  }
+
+  /** A soft-deleted user (GET /directory/deletedItems/{id}), or undefined. */
+  deletedUser(id: string): { user: StoredUser; deletedDateTime: string } | undefined {
+    return this.softDeleted.get(id.toLowerCase());
   }
 
   private touch(u: StoredUser): void {
@@ -489,6 +580,7 @@ export class SandboxTenant {
     };
     this.users.set(stored.id, stored);
     this.deletedUsers.delete(stored.id);
+    this.softDeleted.delete(stored.id);
     this.touch(stored);
     this.subscriptions.userChanged(stored, 'updated');
     return stored;
@@ -606,6 +698,7 @@ export class SandboxTenant {
   deleteUser(idOrUpn: string, mode: 'soft' | 'permanent' = 'permanent'): void {
     const u = this.requireUser(idOrUpn);
     this.users.delete(u.id);
+    if (mode === 'soft') this.softDeleted.set(u.id, { user: u, deletedDateTime: new Date().toISOString() });
     this.deletedUsers.set(u.id, {
       sequence: ++this.sequence,
       reason: mode === 'soft' ? 'changed' : 'deleted',
@@ -635,6 +728,11 @@ export class SandboxTenant {
       if (!same) this.byICalUId.set(ev.iCalUId, (same = new Set<StoredEvent>()));
       same.add(ev);
     }
+  }
+
+  /** Stored exceptions of a series master (cancelled ones included), by original start. */
+  exceptionsOfMaster(masterId: string): StoredEvent[] {
+    return [...this.exceptionsOf(masterId).entries()].sort((a, b) => a[0] - b[0]).map(([, e]) => e);
   }
 
   /** Exceptions of a series master, by original start. */
@@ -763,21 +861,48 @@ export class SandboxTenant {
       throw new GraphError(400, 'ErrorInvalidRequest', 'The end time must be after the start time.');
     }
     if (patch.isOnlineMeeting !== undefined || patch.onlineMeetingProvider !== undefined) {
-      // onlineMeetingProvider is immutable once set; switching on Teams works only when none was set.
-      const provider = patch.onlineMeetingProvider ?? ev.onlineMeetingProvider;
-      if (
-        ev.onlineMeetingProvider === 'unknown' &&
-        patch.isOnlineMeeting &&
-        provider === 'teamsForBusiness'
+      // event.md: after onlineMeetingProvider is set "you cannot change the isOnlineMeeting,
+      // onlineMeetingProvider, and onlineMeeting properties again"; only an event that never had a provider can
+      // be made a Teams meeting. Graph may ignore such an attempt; the sandbox refuses it (400), so a client
+      // cannot come to rely on it.
+      const wantsOnline = patch.isOnlineMeeting ?? ev.isOnlineMeeting;
+      const wantsProvider = patch.onlineMeetingProvider ?? ev.onlineMeetingProvider;
+      const unchanged = wantsOnline === ev.isOnlineMeeting && wantsProvider === ev.onlineMeetingProvider;
+      const neverSet = ev.onlineMeetingProvider === 'unknown' && !ev.isOnlineMeeting;
+      if (unchanged) {
+        // Same values: nothing changes.
+      } else if (
+        neverSet &&
+        wantsOnline &&
+        (wantsProvider === 'teamsForBusiness' || wantsProvider === 'unknown')
       ) {
         ev.isOnlineMeeting = true;
         ev.onlineMeetingProvider = 'teamsForBusiness';
         ev.onlineMeeting = this.newTeamsJoinInfo(ev.organizerUserId);
         changes.push('isOnlineMeeting', 'onlineMeetingProvider');
-      } else if (patch.isOnlineMeeting !== undefined && !ev.isOnlineMeeting && patch.isOnlineMeeting) {
-        ev.isOnlineMeeting = true;
-        changes.push('isOnlineMeeting');
+      } else {
+        Object.assign(ev, before);
+        throw new GraphError(
+          400,
+          'ErrorInvalidRequest',
+          'isOnlineMeeting and onlineMeetingProvider cannot be changed once the online meeting provider is set.',
+        );
       }
+    }
+    const fragile = patch.body !== undefined && this.losesOnlineMeeting.delete(ev.id);
+    if (
+      patch.body !== undefined &&
+      before.isOnlineMeeting &&
+      before.onlineMeetingProvider === 'teamsForBusiness' &&
+      (fragile ||
+        (before.onlineMeeting?.joinUrl &&
+          carriesMeetingBlob(before.body.content, before.onlineMeeting.joinUrl) &&
+          !carriesMeetingBlob(patch.body.content, before.onlineMeeting.joinUrl)))
+    ) {
+      // event-update.md: "Inadvertently removing the meeting blob from the body would disable meeting online."
+      ev.isOnlineMeeting = false;
+      ev.onlineMeeting = null;
+      changes.push('isOnlineMeeting');
     }
     let extendedOnly = changes.length === 0;
     if (patch.singleValueExtendedProperties) {

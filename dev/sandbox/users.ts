@@ -4,6 +4,7 @@
  * `/users/{id}/licenseDetails`.
  */
 import {
+  allowQueryOptions,
   applySelect,
   decodeToken,
   encodeToken,
@@ -14,8 +15,9 @@ import {
   selectList,
   topValue,
 } from './http';
+import { PERMISSIONS } from './auth';
 import { skuById } from './licences';
-import type { Route, RouteContext } from './router';
+import type { GraphRoute, RouteContext } from './router';
 import { typeProperties } from './schema';
 import type { StoredUser } from './tenant';
 
@@ -61,7 +63,7 @@ export function fullUser(u: StoredUser): Record<string, unknown> {
       state: 'Active',
     })),
     usageLocation: u.usageLocation ?? null,
-    onPremisesSyncEnabled: x.onPremisesSyncEnabled ?? null,
+    onPremisesSyncEnabled: x.onPremisesSyncEnabled ?? u.onPremisesSyncEnabled ?? null,
     department: x.department ?? null,
     companyName: x.companyName ?? null,
     city: x.city ?? null,
@@ -172,6 +174,8 @@ function readDeltaToken(raw: string, ctx: RouteContext): DeltaState {
 }
 
 function deltaHandler(ctx: RouteContext) {
+  // user-delta.md: $select, $filter (id eq only) and the tokens; no $top, $expand or $orderby.
+  allowQueryOptions(ctx.req, ['$select', '$filter', '$deltatoken', '$skiptoken'], 'users/delta');
   const q = ctx.req.query;
   const deltaToken = q.get('$deltatoken');
   const skipToken = q.get('$skiptoken');
@@ -231,13 +235,44 @@ function languageName(locale: string): string {
   }
 }
 
-export const userRoutes: Route[] = [
-  { method: 'GET', pattern: '/users/delta', handler: deltaHandler },
-  { method: 'GET', pattern: '/users/delta()', handler: deltaHandler },
+export const userRoutes: GraphRoute[] = [
+  {
+    // directory-deleteditems-get.md: a deleted user while it is restorable (30 days).
+    method: 'GET',
+    pattern: '/directory/deletedItems/:id',
+    permissions: PERMISSIONS.readDeletedUsers,
+    handler: (ctx) => {
+      allowQueryOptions(ctx.req, ['$select'], 'get deleted item');
+      const d = ctx.tenant.deletedUser(ctx.params.id ?? '');
+      if (!d) {
+        throw new GraphError(
+          404,
+          'Request_ResourceNotFound',
+          `Resource '${ctx.params.id ?? ''}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      }
+      const select = selectList(ctx.req);
+      return ok({
+        '@odata.context': `${ctx.baseUrl}/v1.0/$metadata#directoryObjects/$entity`,
+        '@odata.type': '#microsoft.graph.user',
+        ...applySelect(
+          {
+            ...renderUser(d.user, DEFAULT_USER_PROPERTIES),
+            deletedDateTime: d.deletedDateTime,
+          },
+          select,
+        ),
+      });
+    },
+  },
+  { method: 'GET', pattern: '/users/delta', permissions: PERMISSIONS.readUsers, handler: deltaHandler },
+  { method: 'GET', pattern: '/users/delta()', permissions: PERMISSIONS.readUsers, handler: deltaHandler },
   {
     method: 'GET',
     pattern: '/users',
+    permissions: PERMISSIONS.readUsers,
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, ['$select', '$top', '$skiptoken', '$filter', '$count'], 'list users');
       const select = userSelect(ctx);
       if (ctx.req.query.get('$filter') !== null) {
         throw new GraphError(
@@ -260,7 +295,9 @@ export const userRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user',
+    permissions: PERMISSIONS.readUsers,
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, ['$select', '$expand'], 'get user');
       const u = ctx.tenant.requireUser(ctx.params.user ?? '');
       const select = userSelect(ctx);
       return ok({ '@odata.context': usersContext(ctx, select, true), ...renderUser(u, select) });
@@ -269,8 +306,10 @@ export const userRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/mailboxSettings',
+    permissions: PERMISSIONS.readMailboxSettings,
     mailboxParam: 'user',
     handler: (ctx) => {
+      allowQueryOptions(ctx.req, ['$select'], 'get mailboxSettings');
       const u = ctx.tenant.requireMailbox(ctx.params.user ?? '');
       const locale = u.preferredLanguage ?? 'en-US';
       return ok({
@@ -302,6 +341,7 @@ export const userRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/users/:user/licenseDetails',
+    permissions: PERMISSIONS.readUsers,
     handler: (ctx) => {
       const u = ctx.tenant.requireUser(ctx.params.user ?? '');
       return ok({

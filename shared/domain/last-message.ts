@@ -11,8 +11,10 @@ import { SKIP_REASON_CODES, type SkipReason } from './eligibility';
 /** Why a run stopped for the whole user (rather than meeting by meeting). */
 export const USER_ERROR_CODES = [
   'mailboxOnPremises',
+  'mailboxUnlicensed',
   'mailboxNotFound',
   'userNotFound',
+  'userSoftDeleted',
   'teamsNotLicensed',
   'teamsAccessPolicyMissing',
   'permissionDenied',
@@ -104,8 +106,15 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
   mailboxOnPremises: {
     state: 'Failed',
     template:
-      "The user's mailbox is in Exchange on-premises; only meetings in Exchange Online mailboxes can be updated.",
+      "The user's mailbox is in Exchange on-premises (or inactive): Microsoft Graph cannot reach it (MailboxNotEnabledForRESTAPI); only meetings in Exchange Online mailboxes can be updated.",
     action: `Move the mailbox to Exchange Online, ${RESTART}; until then the user must update their meetings in Outlook.`,
+    retryable: false,
+  },
+  mailboxUnlicensed: {
+    state: 'Failed',
+    template:
+      'The user is a cloud user without an Exchange Online licence, so they have no mailbox Microsoft Graph can reach (MailboxNotEnabledForRESTAPI).',
+    action: `Assign a licence that includes Exchange Online, wait until the mailbox is provisioned, ${RESTART}.`,
     retryable: false,
   },
   mailboxNotFound: {
@@ -119,6 +128,13 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
     state: 'Failed',
     template: 'The user no longer exists in the directory; nothing was migrated.',
     action: `Nothing to do. If the user is restored, ${RESTART}.`,
+    retryable: false,
+  },
+  userSoftDeleted: {
+    state: 'Failed',
+    template:
+      "The user is deleted (in the directory's deleted items, restorable for 30 days); their mailbox is soft-deleted and cannot be updated.",
+    action: `If the user still needs their meetings, restore them (Restore-MgDirectoryDeletedItem -DirectoryObjectId <id>), ${RESTART}.`,
     retryable: false,
   },
   teamsNotLicensed: {

@@ -11,10 +11,12 @@ import { GraphContractError, GraphRequestError } from './errors';
 import { buildPath, odataString, segment } from './odata';
 import {
   MARKER_PROPERTY_ID,
+  SKYPE_EXTERNAL_LINK_PROPERTY_ID,
   type CalendarGateway,
   type ListMeetingsOptions,
   type MeetingEvent,
   type UpdateEventBody,
+  type UpdatedEvent,
 } from './ports';
 import { EVENT_SELECT, markerEventSchema, parseGraph, patchedEventSchema } from './schemas';
 import { z } from 'zod';
@@ -24,6 +26,21 @@ export const CALENDAR_PREFER =
 export const DEFAULT_PAGE_SIZE = 50;
 /** Default window for series occurrences and exceptions when the caller gives no horizon. */
 export const DEFAULT_HORIZON_MS = 5 * 366 * 24 * 3600 * 1000;
+/**
+ * The longest window Graph expands occurrences in (/instances, /calendarView): beyond it, 400
+ * ErrorInvalidRequest "Maximum number of days: 1825". Longer horizons are read in slices.
+ */
+export const MAX_WINDOW_DAYS = 1825;
+const MAX_WINDOW_MS = MAX_WINDOW_DAYS * 24 * 3600 * 1000;
+
+/** [from, to) cut into consecutive windows of at most MAX_WINDOW_DAYS. */
+export function windowSlices(from: Date, to: Date): { start: Date; end: Date }[] {
+  const out: { start: Date; end: Date }[] = [];
+  for (let s = from.getTime(); s < to.getTime(); s += MAX_WINDOW_MS) {
+    out.push({ start: new Date(s), end: new Date(Math.min(s + MAX_WINDOW_MS, to.getTime())) });
+  }
+  return out;
+}
 
 const eventPage = z.object({
   value: z.array(markerEventSchema),
@@ -31,6 +48,20 @@ const eventPage = z.object({
 });
 const probePage = z.object({
   value: z.array(z.object({ id: z.string().min(1), isCancelled: z.boolean().nullable().optional() })),
+});
+/** A series master with its exceptionOccurrences (event.md: returned on a GET of the master with $expand). */
+const exceptionList = z.object({
+  exceptionOccurrences: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        start: z.object({ dateTime: z.string().min(1), timeZone: z.string().min(1) }),
+        isCancelled: z.boolean().nullable().optional(),
+      }),
+    )
+    .nullable()
+    .optional()
+    .transform((v) => v ?? []),
 });
 
 /**
@@ -76,7 +107,7 @@ export class GraphCalendarGateway implements CalendarGateway {
   private eventQuery(): Record<string, string> {
     return {
       $select: EVENT_SELECT.join(','),
-      $expand: `singleValueExtendedProperties($filter=id eq ${odataString(MARKER_PROPERTY_ID)})`,
+      $expand: `singleValueExtendedProperties($filter=id eq ${odataString(MARKER_PROPERTY_ID)} or id eq ${odataString(SKYPE_EXTERNAL_LINK_PROPERTY_ID)})`,
     };
   }
 
@@ -106,7 +137,7 @@ export class GraphCalendarGateway implements CalendarGateway {
     const nowMs = now.getTime();
     const horizonMs = horizon.getTime();
     const operation = `list events of ${userId}`;
-    const inWindow = (e: MeetingEvent) => {
+    const inWindow = (e: Pick<MeetingEvent, 'start'>) => {
       const start = graphUtcToEpoch(e.start.dateTime);
       if (Number.isNaN(start))
         throw new GraphContractError(operation, 'start.dateTime', `unreadable "${e.start.dateTime}"`);
@@ -137,56 +168,65 @@ export class GraphCalendarGateway implements CalendarGateway {
       const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
       if (kept.length > 0) yield kept;
       for (const master of masters) {
-        yield* this.exceptionsOf(userId, master.id, now, horizon, top, inWindow);
+        yield* this.exceptionsOf(userId, master.id, top, inWindow);
       }
     }
   }
 
-  /** Whether the series has at least one (not cancelled) occurrence in [now, horizon). */
+  /**
+   * Whether the series has at least one (not cancelled) occurrence in [now, horizon): /instances, one window of
+   * at most MAX_WINDOW_DAYS at a time, nearest first.
+   */
   private async hasOccurrence(userId: string, masterId: string, now: Date, horizon: Date): Promise<boolean> {
     const operation = `probe occurrences of ${masterId}`;
+    for (const window of windowSlices(now, horizon)) {
+      const res = await this.graph.send({
+        method: 'GET',
+        path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
+          startDateTime: windowDateTime(window.start),
+          endDateTime: windowDateTime(window.end),
+          $select: 'id,isCancelled',
+          $top: 10,
+        }),
+        mailbox: userId,
+        headers: { Prefer: CALENDAR_PREFER },
+        operation,
+      });
+      if (parseGraph(probePage, res.body, operation).value.some((o) => o.isCancelled !== true)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The series' exceptions in [now, horizon), the documented way: the master's `exceptionOccurrences` (event.md;
+   * a filter on /instances is undocumented and /instances is reported to leave exceptions out), then each
+   * exception read on its own, with the marker (an extended property is documented to expand on a single GET).
+   */
+  private async *exceptionsOf(
+    userId: string,
+    masterId: string,
+    top: number,
+    inWindow: (e: Pick<MeetingEvent, 'start'>) => boolean,
+  ): AsyncGenerator<MeetingEvent[]> {
+    const operation = `list exceptions of ${masterId}`;
     const res = await this.graph.send({
       method: 'GET',
-      path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}/instances`, {
-        startDateTime: windowDateTime(now),
-        endDateTime: windowDateTime(horizon),
-        $select: 'id,isCancelled',
-        $top: 10,
+      path: buildPath(`/users/${segment(userId)}/events/${segment(masterId)}`, {
+        $select: 'id',
+        $expand: 'exceptionOccurrences',
       }),
       mailbox: userId,
       headers: { Prefer: CALENDAR_PREFER },
       operation,
     });
-    return parseGraph(probePage, res.body, operation).value.some((o) => o.isCancelled !== true);
-  }
-
-  private async *exceptionsOf(
-    userId: string,
-    masterId: string,
-    now: Date,
-    horizon: Date,
-    top: number,
-    inWindow: (e: MeetingEvent) => boolean,
-  ): AsyncGenerator<MeetingEvent[]> {
-    const operation = `list exceptions of ${masterId}`;
-    let path: string | undefined = buildPath(
-      `/users/${segment(userId)}/events/${segment(masterId)}/instances`,
-      {
-        startDateTime: windowDateTime(now),
-        endDateTime: windowDateTime(horizon),
-        ...this.eventQuery(),
-        $filter: "type eq 'exception'",
-        $top: top,
-      },
-    );
-    while (path !== undefined) {
-      const page: { events: MeetingEvent[]; next: string | undefined } = await this.getPage(
-        userId,
-        path,
-        operation,
+    const ids = parseGraph(exceptionList, res.body, operation)
+      .exceptionOccurrences.filter((e) => e.isCancelled !== true && inWindow(e))
+      .map((e) => e.id);
+    for (let i = 0; i < ids.length; i += top) {
+      const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
+      const kept = read.filter(
+        (e): e is MeetingEvent => e !== null && e.type === 'exception' && e.isOrganizer && inWindow(e),
       );
-      path = page.next;
-      const kept = page.events.filter((e) => e.type === 'exception' && e.isOrganizer && inWindow(e));
       if (kept.length > 0) yield kept;
     }
   }
@@ -208,11 +248,7 @@ export class GraphCalendarGateway implements CalendarGateway {
     }
   }
 
-  async updateEventBody(
-    userId: string,
-    eventId: string,
-    update: UpdateEventBody,
-  ): Promise<{ changeKey: string | null }> {
+  async updateEventBody(userId: string, eventId: string, update: UpdateEventBody): Promise<UpdatedEvent> {
     const operation = `update event ${eventId}`;
     let res;
     for (let attempt = 0; ; attempt++) {
@@ -244,11 +280,13 @@ export class GraphCalendarGateway implements CalendarGateway {
         await sleep(AMBIGUOUS_READBACK_DELAY_MS * (attempt + 1));
         const now = await this.getEvent(userId, eventId);
         if (now === null) throw e;
-        if (now.marker === update.marker) return { changeKey: now.changeKey };
+        if (now.marker === update.marker)
+          return { changeKey: now.changeKey, isOnlineMeeting: now.isOnlineMeeting };
       }
     }
     // Graph answers 200 with the event; tolerate 204 from proxies that strip it.
-    if (res.status === 204 || res.body === undefined) return { changeKey: null };
-    return { changeKey: parseGraph(patchedEventSchema, res.body, operation).changeKey };
+    if (res.status === 204 || res.body === undefined) return { changeKey: null, isOnlineMeeting: null };
+    const patched = parseGraph(patchedEventSchema, res.body, operation);
+    return { changeKey: patched.changeKey, isOnlineMeeting: patched.isOnlineMeeting };
   }
 }

@@ -61,6 +61,21 @@ export class GraphDirectoryGateway implements DirectoryGateway {
     }
   }
 
+  async isDeletedUser(userId: string): Promise<boolean> {
+    const operation = 'get deleted item';
+    try {
+      await this.graph.send({
+        method: 'GET',
+        path: buildPath(`/directory/deletedItems/${segment(userId)}`, { $select: ['id'] }),
+        operation,
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof GraphRequestError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
   async *delta(options: DeltaOptions): AsyncGenerator<DeltaItem> {
     const operation = 'users delta';
     const initial = buildPath('/users/delta', { $select: options.select });

@@ -13,6 +13,12 @@ import type * as MG from '@microsoft/microsoft-graph-types';
 export const MARKER_PROPERTY_SET_GUID = 'adcd85d0-e2c0-418f-8aac-ddf47459ef67';
 /** Single-value extended property holding the fingerprint of the meeting block we last wrote into an event. */
 export const MARKER_PROPERTY_ID = `String {${MARKER_PROPERTY_SET_GUID}} Name MmsMigrationFingerprint`;
+/**
+ * The PublicStrings property in which the Skype for Business Outlook add-in stores a meeting's join link (such
+ * meetings may show `isOnlineMeeting: false` and provider `unknown`; graph-facts.md §4.2).
+ */
+export const SKYPE_EXTERNAL_LINK_PROPERTY_ID =
+  'String {00020329-0000-0000-C000-000000000046} Name OnlineMeetingExternalLink';
 
 // ---------------------------------------------------------------------------------------------- directory
 
@@ -39,6 +45,8 @@ export interface DirectoryUser extends MG.User {
   assignedLicenses: AssignedLicense[];
   assignedPlans: AssignedPlan[];
   accountEnabled: boolean | null;
+  /** Synchronised from on-premises Active Directory (a hybrid user); null or absent for cloud-only users. */
+  onPremisesSyncEnabled?: boolean | null;
 }
 
 export type MailboxLocation = 'exchangeOnline' | 'onPremises' | 'notFound';
@@ -83,6 +91,8 @@ export interface DirectoryGateway {
   getUser(idOrUpn: string): Promise<DirectoryUser | null>;
   /** Where the user's mailbox is, with its time zone and language when it is in Exchange Online. */
   checkMailbox(userId: string): Promise<MailboxCheck>;
+  /** Whether the id is a soft-deleted user (in the directory's deleted items, restorable). */
+  isDeletedUser(userId: string): Promise<boolean>;
   /** Users changed since `deltaLink` (everyone when absent), page by page. */
   delta(options: DeltaOptions): AsyncIterable<DeltaItem>;
 }
@@ -122,6 +132,10 @@ export interface MeetingEvent extends MG.Event {
   isOnlineMeeting: boolean;
   onlineMeetingProvider: MG.OnlineMeetingProviderType | null;
   onlineMeeting: { joinUrl: string | null; conferenceId: string | null } | null;
+  /** The legacy (Skype-era) join link, which add-in Skype meetings carry; null when absent. */
+  onlineMeetingUrl: string | null;
+  /** The Skype add-in's join link (SKYPE_EXTERNAL_LINK_PROPERTY_ID), null when the event has none. */
+  skypeExternalLink: string | null;
   /** Number of attendees, organizer not included (Graph's attendees list leaves the organizer out). */
   attendeeCount: number;
   iCalUId: string | null;
@@ -145,6 +159,16 @@ export interface UpdateEventBody {
   marker: string;
 }
 
+/** What Graph's answer to a PATCH says about the event now. */
+export interface UpdatedEvent {
+  changeKey: string | null;
+  /**
+   * The event's isOnlineMeeting after the update; null when Graph's answer did not carry the event (204). A body
+   * update that loses a Teams meeting's blob turns it false (event-update.md).
+   */
+  isOnlineMeeting: boolean | null;
+}
+
 export interface CalendarGateway {
   /**
    * The user's future meetings they organize, one page at a time: single meetings starting at or after `now`,
@@ -156,13 +180,9 @@ export interface CalendarGateway {
   getEvent(userId: string, eventId: string): Promise<MeetingEvent | null>;
   /**
    * PATCHes body and marker in one request. For the organizer's copy Graph sends the update to attendees.
-   * Returns the event's new changeKey (Graph answers 200 with the event).
+   * Returns the event's new changeKey and online-meeting state from Graph's answer (200 with the event).
    */
-  updateEventBody(
-    userId: string,
-    eventId: string,
-    update: UpdateEventBody,
-  ): Promise<{ changeKey: string | null }>;
+  updateEventBody(userId: string, eventId: string, update: UpdateEventBody): Promise<UpdatedEvent>;
 }
 
 // ---------------------------------------------------------------------------------------------- online meetings

@@ -15,7 +15,7 @@ import type {
   MeetingEvent,
   TeamsMeeting,
 } from './ports';
-import { MARKER_PROPERTY_ID } from './ports';
+import { MARKER_PROPERTY_ID, SKYPE_EXTERNAL_LINK_PROPERTY_ID } from './ports';
 
 /** Formats a zod issue path as `value[2].start.dateTime`. */
 export function fieldPath(path: readonly PropertyKey[]): string {
@@ -79,6 +79,7 @@ export const USER_SELECT = [
   'assignedLicenses',
   'assignedPlans',
   'accountEnabled',
+  'onPremisesSyncEnabled',
 ] as const;
 
 export const directoryUserSchema: z.ZodType<DirectoryUser> = z.object({
@@ -90,6 +91,11 @@ export const directoryUserSchema: z.ZodType<DirectoryUser> = z.object({
   assignedLicenses: licences,
   assignedPlans: plans,
   accountEnabled: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+  onPremisesSyncEnabled: z
     .boolean()
     .nullable()
     .optional()
@@ -177,6 +183,7 @@ export const EVENT_SELECT = [
   'isOnlineMeeting',
   'onlineMeetingProvider',
   'onlineMeeting',
+  'onlineMeetingUrl',
   'attendees',
   'iCalUId',
   'changeKey',
@@ -186,7 +193,10 @@ function sameProperty(id: string, wanted: string): boolean {
   return id.toLowerCase().replace(/\s+/g, ' ') === wanted.toLowerCase();
 }
 
-export function meetingEventSchema(markerId: string): z.ZodType<MeetingEvent> {
+export function meetingEventSchema(
+  markerId: string,
+  skypeLinkId: string = SKYPE_EXTERNAL_LINK_PROPERTY_ID,
+): z.ZodType<MeetingEvent> {
   return z
     .object({
       id: z.string().min(1),
@@ -219,6 +229,7 @@ export function meetingEventSchema(markerId: string): z.ZodType<MeetingEvent> {
         .nullable()
         .optional()
         .transform((v) => v ?? null),
+      onlineMeetingUrl: nullableString,
       attendees: z
         .array(z.object({}).loose())
         .nullable()
@@ -234,7 +245,9 @@ export function meetingEventSchema(markerId: string): z.ZodType<MeetingEvent> {
     .transform((e): MeetingEvent => {
       const { attendees, singleValueExtendedProperties, ...rest } = e;
       const marker = singleValueExtendedProperties?.find((p) => sameProperty(p.id, markerId))?.value ?? null;
-      return { ...rest, attendeeCount: attendees, marker };
+      const skypeExternalLink =
+        singleValueExtendedProperties?.find((p) => sameProperty(p.id, skypeLinkId))?.value ?? null;
+      return { ...rest, attendeeCount: attendees, marker, skypeExternalLink };
     });
 }
 
@@ -245,7 +258,15 @@ export const collectionPage = z.object({
   '@odata.nextLink': z.string().min(1).optional(),
 });
 
-export const patchedEventSchema = z.object({ id: z.string().min(1), changeKey: nullableString });
+export const patchedEventSchema = z.object({
+  id: z.string().min(1),
+  changeKey: nullableString,
+  isOnlineMeeting: z
+    .boolean()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
+});
 
 // ---------------------------------------------------------------------------------------------- online meetings
 

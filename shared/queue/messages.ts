@@ -61,13 +61,26 @@ export const deltaSweepBody = z.object({
   requestedAt: isoTimestamp,
 });
 
-export const DIRECTORY_CHANGE_BODIES = [userNotificationBody, deltaSweepBody] as const;
+/**
+ * A lifecycle notification accepted by POST /api/notifications/lifecycle: acted on here, not in the request,
+ * because Graph gives a delivery 3 seconds and expects a quick 202.
+ */
+export const lifecycleEventBody = z.object({
+  kind: z.literal('lifecycleEvent'),
+  subscriptionId: z.string().min(1).max(200),
+  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']),
+  subscriptionExpirationDateTime: z.string().max(100).optional(),
+  receivedAt: isoTimestamp,
+});
+
+export const DIRECTORY_CHANGE_BODIES = [userNotificationBody, deltaSweepBody, lifecycleEventBody] as const;
 export const directoryChangeBody = z.discriminatedUnion('kind', DIRECTORY_CHANGE_BODIES);
 
 export type MigrateUserBody = z.output<typeof migrateUserBody>;
 export type MeetingMigrationBody = z.output<typeof meetingMigrationBody>;
 export type UserNotificationBody = z.output<typeof userNotificationBody>;
 export type DeltaSweepBody = z.output<typeof deltaSweepBody>;
+export type LifecycleEventBody = z.output<typeof lifecycleEventBody>;
 export type DirectoryChangeBody = z.output<typeof directoryChangeBody>;
 
 /** Body type of each queue. */

@@ -245,6 +245,14 @@ export function describeMeeting(
   },
 ): MeetingDescription {
   const provider = event.onlineMeetingProvider;
+  // Skype meetings scheduled with the Outlook add-in may show isOnlineMeeting false and provider unknown; their
+  // join link is in the legacy onlineMeetingUrl or the add-in's OnlineMeetingExternalLink property. Such an event
+  // was created as an online meeting, and that link is the one its block must carry (else it is a copy).
+  const addInSkypeLink =
+    !event.isOnlineMeeting && (provider === null || provider === 'unknown' || provider === 'skypeForBusiness')
+      ? (event.skypeExternalLink ?? event.onlineMeetingUrl)
+      : null;
+  const isAddInSkype = addInSkypeLink !== null && block?.kind === 'skype';
   return {
     type: event.type,
     start: new Date(utcDateTimeToEpoch(event.start.dateTime)),
@@ -252,12 +260,12 @@ export function describeMeeting(
     ...(event.type === 'seriesMaster' ? { lastOccurrenceEnd: null } : {}),
     isOrganizer: event.isOrganizer,
     isCancelled: event.isCancelled,
-    isOnlineMeeting: event.isOnlineMeeting,
+    isOnlineMeeting: event.isOnlineMeeting || isAddInSkype,
     onlineMeetingProvider:
       provider === 'teamsForBusiness' || provider === 'skypeForBusiness' || provider === 'skypeForConsumer'
         ? provider
         : 'unknown',
-    onlineMeetingJoinUrl: event.onlineMeeting?.joinUrl ?? null,
+    onlineMeetingJoinUrl: isAddInSkype ? addInSkypeLink : (event.onlineMeeting?.joinUrl ?? null),
     block: block === null ? null : { kind: block.kind, joinUrl: block.joinUrl },
     attendeeCount: event.attendeeCount,
     ...(ctx.convertedToTeams === true ? { convertedToTeams: true } : {}),

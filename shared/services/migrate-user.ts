@@ -54,7 +54,13 @@ import {
   type StartOutcome,
 } from '../domain/status';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
-import type { CalendarGateway, DirectoryGateway, MeetingEvent } from '../graph/ports';
+import type {
+  CalendarGateway,
+  DirectoryGateway,
+  DirectoryUser,
+  MeetingEvent,
+  UpdatedEvent,
+} from '../graph/ports';
 import { bodyOf, validateReceived } from '../queue/messages';
 import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
@@ -101,6 +107,9 @@ export const MEETING_ERROR_CODES = {
   graphContractError: 'Microsoft Graph answered with a shape the service cannot rely on.',
   renderError:
     "The new block could not be built from the meeting's join link and the user's dial-in data (see errorMessage).",
+  onlineMeetingLost:
+    'Graph answered the update with the meeting no longer an online meeting (Exchange disables one whose body ' +
+    'loses its meeting blob): the organizer must re-add the Teams meeting in Outlook.',
   ...TEAMS_MEETING_ERROR_CODES,
 } as const;
 export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
@@ -108,7 +117,7 @@ export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
 export interface MigrateUserDeps {
   repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges' | 'settings'>;
   graph: {
-    directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox'>;
+    directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'>;
     calendar: CalendarGateway;
     onlineMeetings: OnlineMeetingsGateway;
   };
@@ -240,6 +249,22 @@ function userErrorOf(e: unknown): Extract<RunResult, { kind: 'userError' }> | nu
   return null;
 }
 
+/**
+ * Graph answers MailboxNotEnabledForRESTAPI for a mailbox that is on-premises, inactive or soft-deleted, and for
+ * a cloud user without an Exchange Online licence (who has no mailbox). The user's directory record tells them
+ * apart: a cloud-only user with no enabled Exchange plan is unlicensed; a synchronised (hybrid) user, or one who
+ * holds an Exchange plan, has a mailbox Graph cannot reach — on-premises, or inactive.
+ */
+export function unreachableMailboxCause(
+  user: Pick<DirectoryUser, 'assignedPlans' | 'onPremisesSyncEnabled'>,
+): 'mailboxOnPremises' | 'mailboxUnlicensed' {
+  const exchange = user.assignedPlans.some(
+    (p) => p.service?.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled',
+  );
+  if (exchange || user.onPremisesSyncEnabled === true) return 'mailboxOnPremises';
+  return 'mailboxUnlicensed';
+}
+
 interface UserContext {
   userId: string;
   run: RunKey;
@@ -369,11 +394,15 @@ async function runMigration(deps: MigrateUserDeps, status: MigrationStatus, run:
   let preferredLanguage: string | null = null;
   try {
     const user = await deps.graph.directory.getUser(userId);
-    if (user === null) return userError('userNotFound');
+    if (user === null) {
+      return userError(
+        (await deps.graph.directory.isDeletedUser(userId)) ? 'userSoftDeleted' : 'userNotFound',
+      );
+    }
     preferredLanguage = user.preferredLanguage;
     if (convertsToTeams && !hasTeamsLicence(user.assignedPlans)) return userError('teamsNotLicensed');
     const mailbox = await deps.graph.directory.checkMailbox(userId);
-    if (mailbox.location === 'onPremises') return userError('mailboxOnPremises');
+    if (mailbox.location === 'onPremises') return userError(unreachableMailboxCause(user));
     if (mailbox.location === 'notFound') return userError('mailboxNotFound');
     mailboxLanguage = mailbox.language;
   } catch (e) {
@@ -634,8 +663,9 @@ async function migrateMeeting(
   // transaction committed) before the PATCH leaves.
   await rows.write(row({ outcome: 'pending', fingerprint: rendered.fingerprint }));
   const content = replaceOnlineMeetingBlock(body.content, body.contentType, rendered.block);
+  let updated: UpdatedEvent;
   try {
-    await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
+    updated = await deps.graph.calendar.updateEventBody(ctx.userId, event.id, {
       body: { contentType: body.contentType, content },
       marker: rendered.fingerprint,
     });
@@ -659,6 +689,20 @@ async function migrateMeeting(
       fingerprint: rendered.fingerprint,
     });
     tally.fail(code);
+    return;
+  }
+  if (event.isOnlineMeeting && updated.isOnlineMeeting === false) {
+    // The update landed (attendees got it), but Exchange no longer treats the event as an online meeting.
+    record({
+      outcome: 'failed',
+      errorCode: 'onlineMeetingLost',
+      errorMessage:
+        'The update was sent, but Microsoft Graph now reports the event as not an online meeting ' +
+        '(isOnlineMeeting false): its join link no longer works from the calendar. Have the organizer open the ' +
+        'meeting in Outlook and add the Teams meeting again.',
+      fingerprint: rendered.fingerprint,
+    });
+    tally.fail('onlineMeetingLost');
     return;
   }
   record({ outcome: 'updated', fingerprint: rendered.fingerprint });

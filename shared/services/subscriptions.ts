@@ -20,6 +20,7 @@
 import type { Config } from '../config';
 import { SubscriptionGoneError } from '../graph/errors';
 import type { GraphSubscription, SubscriptionsGateway } from '../graph/ports';
+import type { LifecycleEventBody } from '../queue/messages';
 import { QUEUES, type QueuePublisher } from '../queue/port';
 import {
   sha256Hex,
@@ -264,16 +265,23 @@ export type LifecycleOutcome =
   /** 503: Graph, storage or the queue failed; Graph sends the lifecycle event again. */
   | { kind: 'unavailable'; message: string };
 
+/**
+ * POST /api/notifications/lifecycle: checks each lifecycle notification (subscription ours, clientState right)
+ * and queues it on `directory-changes`, then answers 202. Nothing slow happens in the request: Graph gives a
+ * delivery 3 seconds and throttles an endpoint that answers slowly (change-notifications-delivery-webhooks.md);
+ * the work (reauthorize, renew or re-create, which makes its own handshake, then a delta sweep) is done by
+ * `processLifecycleEvent` from the queue.
+ */
 export async function handleLifecycleNotifications(
   deps: LifecycleDeps,
   bodyText: string,
 ): Promise<LifecycleOutcome> {
   const parsed = parseBody(bodyText, lifecycleCollectionSchema);
   if (!parsed.ok) return { kind: 'badRequest', code: parsed.code, message: parsed.message };
-  const settings = settingsOf(deps);
   let handled = 0;
   let dropped = 0;
   try {
+    const accepted: LifecycleEventBody[] = [];
     for (const n of parsed.value.value) {
       const check = await checkNotification(deps.lookup, n);
       const what = `lifecycle event ${n.lifecycleEvent} for subscription ${n.subscriptionId}`;
@@ -282,41 +290,79 @@ export async function handleLifecycleNotifications(
         deps.log.warn(`Dropped a ${what}: ${check.reason}`);
         continue;
       }
-      const key = `${n.subscriptionId}:${n.lifecycleEvent}:${n.subscriptionExpirationDateTime ?? ''}:${deps
-        .now()
-        .toISOString()
-        .slice(0, 16)}`;
-      switch (n.lifecycleEvent) {
-        case 'reauthorizationRequired': {
-          await reauthorize(deps, check.subscription, settings);
-          await queueSweep(deps, 'delivery was paused for reauthorization', key);
-          break;
-        }
-        case 'subscriptionRemoved': {
-          deps.log.warn(`Graph removed subscription ${n.subscriptionId}; creating a new one`);
-          await forget(deps, n.subscriptionId, false);
-          if (typeof settings === 'string') deps.log.error(settings);
-          else await createSubscription(deps, settings);
-          await queueSweep(deps, 'subscription removed by Graph', key);
-          break;
-        }
-        case 'missed': {
-          deps.log.warn(`Graph missed notifications for subscription ${n.subscriptionId}; sweeping delta`);
-          await queueSweep(deps, 'Graph reported missed notifications', key);
-          break;
-        }
-        default:
-          dropped++;
-          deps.log.warn(`Ignored an unknown ${what}`);
-          continue;
+      if (!LIFECYCLE_EVENTS.has(n.lifecycleEvent)) {
+        dropped++;
+        deps.log.warn(`Ignored an unknown ${what}`);
+        continue;
       }
-      handled++;
+      accepted.push({
+        kind: 'lifecycleEvent',
+        subscriptionId: n.subscriptionId,
+        lifecycleEvent: n.lifecycleEvent as LifecycleEventBody['lifecycleEvent'],
+        ...(n.subscriptionExpirationDateTime
+          ? { subscriptionExpirationDateTime: n.subscriptionExpirationDateTime }
+          : {}),
+        receivedAt: deps.now().toISOString(),
+      });
     }
+    await Promise.all(
+      accepted.map((body) => {
+        // Graph's redeliveries of one event (same subscription, event and expiry, within the minute) collapse.
+        const key = `${body.subscriptionId}:${body.lifecycleEvent}:${body.subscriptionExpirationDateTime ?? ''}:${body.receivedAt.slice(0, 16)}`;
+        return deps.publisher.send(QUEUES.directoryChanges, {
+          messageId: `lifecycle-${sha256Hex(key).slice(0, 48)}`,
+          body,
+        });
+      }),
+    );
+    handled = accepted.length;
   } catch (e) {
-    deps.log.error(`Lifecycle notification failed (${errorText(e)}); answering 503 so that Graph retries`);
-    return { kind: 'unavailable', message: 'Could not act on the lifecycle event; retry later.' };
+    deps.log.error(
+      `Lifecycle notification could not be queued (${errorText(e)}); answering 503 so that Graph retries`,
+    );
+    return { kind: 'unavailable', message: 'Could not queue the lifecycle event; retry later.' };
   }
   return { kind: 'accepted', handled, dropped };
+}
+
+const LIFECYCLE_EVENTS = new Set(['reauthorizationRequired', 'subscriptionRemoved', 'missed']);
+
+/**
+ * Acts on one queued lifecycle event: `reauthorizationRequired` → reauthorize (renew when refused, re-create when
+ * Graph lost the subscription) then a delta sweep, since delivery paused; `subscriptionRemoved` → re-create and
+ * sweep; `missed` → sweep. Graph sends only `reauthorizationRequired` for `/users` subscriptions
+ * (change-notifications-lifecycle-events.md); the other two are handled in case that changes. Throws when Graph,
+ * storage or the queue fails, so the message is redelivered.
+ */
+export async function processLifecycleEvent(deps: SubscriptionDeps, body: LifecycleEventBody): Promise<void> {
+  const settings = settingsOf(deps);
+  const key = `${body.subscriptionId}:${body.lifecycleEvent}:${body.subscriptionExpirationDateTime ?? ''}:${body.receivedAt.slice(0, 16)}`;
+  switch (body.lifecycleEvent) {
+    case 'reauthorizationRequired': {
+      const stored = await deps.repository.get(body.subscriptionId);
+      if (stored === null) {
+        deps.log.warn(
+          `Lifecycle event for subscription ${body.subscriptionId}, which is no longer ours: ignored`,
+        );
+        return;
+      }
+      await reauthorize(deps, stored, settings);
+      await queueSweep(deps, 'delivery was paused for reauthorization', key);
+      return;
+    }
+    case 'subscriptionRemoved': {
+      deps.log.warn(`Graph removed subscription ${body.subscriptionId}; creating a new one`);
+      await forget(deps, body.subscriptionId, false);
+      if (typeof settings === 'string') deps.log.error(settings);
+      else await createSubscription(deps, settings);
+      await queueSweep(deps, 'subscription removed by Graph', key);
+      return;
+    }
+    case 'missed':
+      deps.log.warn(`Graph missed notifications for subscription ${body.subscriptionId}; sweeping delta`);
+      await queueSweep(deps, 'Graph reported missed notifications', key);
+      return;
+  }
 }
 
 async function reauthorize(

@@ -26,7 +26,7 @@ const rawUser = z.looseObject({
   userPrincipalName: z.string(),
   sandboxMailboxLocation: z.string(),
   sandboxDialIn: z.looseObject({ provider: z.string() }).nullish(),
-  assignedLicenses: z.array(z.object({ skuId: z.string() })),
+  assignedLicenses: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).optional() })),
   assignedPlans: z.array(z.object({ servicePlanId: z.string(), capabilityStatus: z.string() })),
 });
 type RawUser = z.infer<typeof rawUser>;
@@ -133,10 +133,15 @@ function hasAudioConferencing(u: RawUser): boolean {
 async function toggleAudioConferencing(userId: string): Promise<void> {
   const u = (await users()).find((x) => x.id === userId);
   assert.ok(u);
+  // Taking Audio Conferencing away the way an admin does: the stand-alone SKU removed, the plan disabled in a
+  // suite (removing the suite would take the Exchange Online mailbox with it).
+  const acLicences = u.assignedLicenses.filter((l) => AC_SKUS.has(l.skuId));
   const body = hasAudioConferencing(u)
     ? {
-        addLicenses: [],
-        removeLicenses: u.assignedLicenses.map((l) => l.skuId).filter((s) => AC_SKUS.has(s)),
+        addLicenses: acLicences
+          .filter((l) => l.skuId !== SKU_MCOMEETADV)
+          .map((l) => ({ skuId: l.skuId, disabledPlans: [...(l.disabledPlans ?? []), AC_PLAN] })),
+        removeLicenses: acLicences.filter((l) => l.skuId === SKU_MCOMEETADV).map((l) => l.skuId),
       }
     : { addLicenses: [{ skuId: SKU_MCOMEETADV, disabledPlans: [] }], removeLicenses: [] };
   await controlJson(`/users/${userId}/assignLicense`, { method: 'POST', body: JSON.stringify(body) });

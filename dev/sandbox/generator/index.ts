@@ -41,6 +41,10 @@ type SeedAttendeeInput = NonNullable<SeedEventInput['attendees']>[number];
 type SeedExceptionInput = NonNullable<SeedEventInput['exceptions']>[number];
 type RecurrenceInput = NonNullable<SeedEventInput['recurrence']>;
 
+/** The PublicStrings property the Skype for Business Outlook add-in writes the join link to. */
+export const SKYPE_ADD_IN_LINK_PROPERTY =
+  'String {00020329-0000-0000-C000-000000000046} Name OnlineMeetingExternalLink';
+
 export const generateOptions = z.object({
   users: z.number().int().min(1).max(100_000),
   meetings: z.number().int().min(0).max(1_000),
@@ -698,6 +702,8 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         accountEnabled: true,
         preferredLanguage: language,
         usageLocation: (language && USAGE_LOCATION[language]) ?? 'US',
+        // Hybrid users (an on-premises mailbox or Skype homing) are synchronised from Active Directory.
+        ...(mailboxOnPrem || homedOnPrem ? { onPremisesSyncEnabled: true } : {}),
         assignedLicenses: lic.assignedLicenses,
         assignedPlans: lic.assignedPlans,
         mailboxTimeZone: zone,
@@ -724,6 +730,7 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     teams: 0,
     format: 0,
     large: 0,
+    skype: 0,
     rotation: Math.floor(rng.next() * ROTATION.length),
   };
   const tenantAlias = domain.split('.')[0]!;
@@ -878,6 +885,7 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
       let isOnline = true;
       let onlineMeeting: SeedEventInput['onlineMeeting'] = null;
       let provider: SeedEventInput['onlineMeetingProvider'] = 'unknown';
+      let addInLink: string | null = null;
       const useSkype = u.homedOnPrem || c === 'skype-online' || c === 'skype-onprem';
       const own = () => (useSkype ? makeBlock(u, 'skype') : makeBlock(u, 'teams', nextTeamsEra()));
       if (c === 'no-block') {
@@ -902,6 +910,12 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         block = own();
         onlineMeeting = block.onlineMeeting;
         provider = block.kind === 'teams' ? 'teamsForBusiness' : 'skypeForBusiness';
+        // Every third Skype meeting was scheduled with the Outlook add-in: Graph shows isOnlineMeeting false and
+        // provider unknown, with the join link in onlineMeetingUrl and the add-in's PublicStrings property.
+        if (block.kind === 'skype' && counters.skype++ % 3 === 2) {
+          provider = 'unknown';
+          addInLink = onlineMeeting?.joinUrl ?? null;
+        }
       }
 
       // When.
@@ -1087,7 +1101,13 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         isDraft: false,
         isOnlineMeeting: isOnline && provider !== 'unknown',
         onlineMeetingProvider: provider,
-        onlineMeeting: isOnline ? onlineMeeting : null,
+        onlineMeeting: isOnline && addInLink === null ? onlineMeeting : null,
+        ...(addInLink !== null
+          ? {
+              onlineMeetingUrl: addInLink,
+              singleValueExtendedProperties: [{ id: SKYPE_ADD_IN_LINK_PROPERTY, value: addInLink }],
+            }
+          : {}),
         location: { displayName: location },
         attendees,
         recurrence,

@@ -23,6 +23,13 @@ export const TEAMS1_ASSIGNED = {
   service: 'TeamspaceAPI',
   servicePlanId: TEAMS1_PLAN,
 } as const;
+/** Exchange Online as assignedPlans shows it (a licensed user without it has no mailbox). */
+export const EXCHANGE_ASSIGNED = {
+  assignedDateTime: '2024-01-01T00:00:00Z',
+  capabilityStatus: 'Enabled',
+  service: 'exchange',
+  servicePlanId: 'efb87545-963c-4e0d-99df-69c6916d9eb0',
+} as const;
 export const SERIES_ID = 'AAMkAGseries0001';
 export const SERIES_UID = '040000008200E00074C5B7101A82E00800000000ABCDEF0123456789ABCDEF0123456789';
 export const MEETING_ID = 'AAMkAGmeeting0001';
@@ -76,7 +83,7 @@ export function baseSeed(): TenantSeedInput {
           TEAMS1_ASSIGNED,
         ],
       }),
-      user(BOB, 'Bob', { assignedPlans: [TEAMS1_ASSIGNED] }),
+      user(BOB, 'Bob', { assignedPlans: [TEAMS1_ASSIGNED, EXCHANGE_ASSIGNED] }),
       user(CAROL, 'Carol', { sandboxMailboxLocation: 'onPremises' }),
       user(DAVE, 'Dave'),
     ],

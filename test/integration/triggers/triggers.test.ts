@@ -13,6 +13,7 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { startSandbox, type SandboxHandle } from '../../../dev/sandbox';
 import { notifications } from '../../../functions/notifications';
 import { notificationsLifecycle } from '../../../functions/notifications-lifecycle';
+import { processLifecycleEvent } from '../../../shared/services/subscriptions';
 import { loadConfig } from '../../../shared/config';
 import { EmbeddedQueue } from '../../../shared/queue/embedded';
 import { bodyOf, directoryChangeBody } from '../../../shared/queue/messages';
@@ -269,6 +270,13 @@ describe('subscriptions against the sandbox', () => {
     await env.sandbox.tenant.subscriptions.settled();
     assert.equal(delivery.state, 'delivered');
     assert.equal(delivery.attempts.at(-1)?.status, 202);
+    // The endpoint only queued the work (Graph gives a delivery 3 s): still paused until it is done.
+    assert.equal(env.sandbox.tenant.subscriptions.get(id).paused, true, 'nothing done in the request');
+    const queued = env.publisher.sent
+      .map((s) => directoryChangeBody.parse(s.message.body))
+      .filter((b) => b.kind === 'lifecycleEvent');
+    assert.equal(queued.length, 1);
+    for (const b of queued) await processLifecycleEvent(subscriptionDeps(quiet), b);
     assert.equal(env.sandbox.tenant.subscriptions.get(id).paused, false, 'reauthorized');
     const sweeps = env.publisher.sent.filter(
       (s) => directoryChangeBody.parse(s.message.body).kind === 'deltaSweep',

@@ -411,6 +411,8 @@ describe('infra: the services are locked to identity-based access', () => {
     const [, t] = onlyResource(tf, 'azurerm_servicebus_namespace');
     assert.equal(t.sku, 'Standard');
     assert.equal(t.local_auth_enabled, false);
+    // Bicep's API version has no minimumTlsVersion (README.md, Deploy); Terraform sets it.
+    assert.equal(t.minimum_tls_version, '1.2');
   });
 
   it('Application Insights on a Log Analytics workspace, local auth disabled', () => {

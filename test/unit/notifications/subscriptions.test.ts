@@ -18,6 +18,7 @@ import {
   ensureSubscriptions,
   handleLifecycleNotifications,
   lifecycleUrlFor,
+  processLifecycleEvent,
   type LifecycleDeps,
 } from '../../../shared/services/subscriptions';
 import {
@@ -283,11 +284,37 @@ function lifecycle(subscriptionId: string, lifecycleEvent: string, clientState =
   });
 }
 
+/** The endpoint (which only queues), then the queued lifecycle events processed as the queue function does. */
+async function deliver(deps: LifecycleDeps, publisher: Publisher, body: string) {
+  const before = publisher.sent.length;
+  const out = await handleLifecycleNotifications(deps, body);
+  const queued = publisher.sent
+    .slice(before)
+    .map((s) => directoryChangeBody.parse(s.message.body))
+    .filter((b) => b.kind === 'lifecycleEvent');
+  for (const b of queued) await processLifecycleEvent(deps, b);
+  return out;
+}
+
 describe('lifecycle notifications', () => {
+  it('the endpoint only checks and queues (no Graph call: Graph gives a delivery 3 s)', async () => {
+    const { graph, table, publisher, deps } = setup();
+    const s = await seedSubscription(graph, table, 20 * DAY);
+    graph.calls.length = 0;
+    const out = await handleLifecycleNotifications(deps, lifecycle(s.id, 'reauthorizationRequired'));
+    assert.deepEqual(out, { kind: 'accepted', handled: 1, dropped: 0 });
+    assert.deepEqual(graph.calls, []);
+    const queued = publisher.sent.map((m) => directoryChangeBody.parse(m.message.body));
+    assert.deepEqual(
+      queued.map((b) => b.kind),
+      ['lifecycleEvent'],
+    );
+  });
+
   it('reauthorizationRequired → reauthorize, then a delta sweep', async () => {
     const { graph, table, publisher, deps } = setup();
     const s = await seedSubscription(graph, table, 20 * DAY);
-    const out = await handleLifecycleNotifications(deps, lifecycle(s.id, 'reauthorizationRequired'));
+    const out = await deliver(deps, publisher, lifecycle(s.id, 'reauthorizationRequired'));
     assert.deepEqual(out, { kind: 'accepted', handled: 1, dropped: 0 });
     assert.deepEqual(graph.calls, [`reauthorize ${s.id}`]);
     assert.equal(publisher.sweeps().length, 1);
@@ -297,26 +324,26 @@ describe('lifecycle notifications', () => {
     const a = setup();
     const s = await seedSubscription(a.graph, a.table, 20 * DAY);
     a.graph.reauthorizeFails = true;
-    await handleLifecycleNotifications(a.deps, lifecycle(s.id, 'reauthorizationRequired'));
+    await deliver(a.deps, a.publisher, lifecycle(s.id, 'reauthorizationRequired'));
     assert.deepEqual(a.graph.calls, [`reauthorize ${s.id}`, `renew ${s.id}`]);
 
     const b = setup();
     const gone = await seedSubscription(b.graph, b.table, 20 * DAY, { atGraph: false });
-    await handleLifecycleNotifications(b.deps, lifecycle(gone.id, 'reauthorizationRequired'));
+    await deliver(b.deps, b.publisher, lifecycle(gone.id, 'reauthorizationRequired'));
     assert.deepEqual(b.graph.calls, [`reauthorize ${gone.id}`, `renew ${gone.id}`, 'create']);
   });
 
   it('subscriptionRemoved → a new subscription and a sweep; missed → a sweep only', async () => {
     const { graph, table, publisher, deps } = setup();
     const s = await seedSubscription(graph, table, 20 * DAY, { atGraph: false });
-    await handleLifecycleNotifications(deps, lifecycle(s.id, 'subscriptionRemoved'));
+    await deliver(deps, publisher, lifecycle(s.id, 'subscriptionRemoved'));
     assert.deepEqual(graph.calls, ['create']);
     assert.equal(table.rows.has(s.id), false);
     assert.equal(table.rows.size, 1);
     const fresh = [...table.rows.values()][0];
     assert.ok(fresh);
     graph.calls.length = 0;
-    const out = await handleLifecycleNotifications(deps, lifecycle(fresh.id, 'missed'));
+    const out = await deliver(deps, publisher, lifecycle(fresh.id, 'missed'));
     assert.equal(out.kind, 'accepted');
     assert.deepEqual(graph.calls, []);
     assert.equal(publisher.sweeps().length, 2);
@@ -325,21 +352,25 @@ describe('lifecycle notifications', () => {
   it('a forged clientState or an unknown subscription does nothing', async () => {
     const { graph, table, publisher, deps } = setup();
     const s = await seedSubscription(graph, table, 20 * DAY);
-    const a = await handleLifecycleNotifications(deps, lifecycle(s.id, 'subscriptionRemoved', 'forged'));
-    const b = await handleLifecycleNotifications(deps, lifecycle(randomUUID(), 'missed'));
+    const a = await deliver(deps, publisher, lifecycle(s.id, 'subscriptionRemoved', 'forged'));
+    const b = await deliver(deps, publisher, lifecycle(randomUUID(), 'missed'));
     assert.deepEqual(a, { kind: 'accepted', handled: 0, dropped: 1 });
     assert.deepEqual(b, { kind: 'accepted', handled: 0, dropped: 1 });
     assert.deepEqual(graph.calls, []);
     assert.equal(publisher.sent.length, 0);
   });
 
-  it('malformed JSON → badRequest; Graph failing → unavailable (Graph sends it again)', async () => {
-    const { graph, table, deps } = setup();
+  it('malformed JSON → badRequest; the queue failing → unavailable; Graph failing → the queued work throws (redelivered)', async () => {
+    const { graph, table, publisher, deps } = setup();
     assert.equal((await handleLifecycleNotifications(deps, 'nope')).kind, 'badRequest');
     const s = await seedSubscription(graph, table, 20 * DAY);
     graph.create = () => Promise.reject(new Error('HTTP 503'));
     graph.subs.delete(s.id);
-    const out = await handleLifecycleNotifications(deps, lifecycle(s.id, 'subscriptionRemoved'));
+    await assert.rejects(deliver(deps, publisher, lifecycle(s.id, 'subscriptionRemoved')), /HTTP 503/);
+    const failing = setup();
+    const t = await seedSubscription(failing.graph, failing.table, 20 * DAY);
+    failing.publisher.send = () => Promise.reject(new Error('queue down'));
+    const out = await handleLifecycleNotifications(failing.deps, lifecycle(t.id, 'missed'));
     assert.equal(out.kind, 'unavailable');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  SKYPE_ADD_IN_LINK_PROPERTY,
   BODY_FORMATS,
   EVENT_CASES,
   SKYPE_SEPARATOR,
@@ -228,9 +229,31 @@ describe('sandbox tenant generator', () => {
   });
 
   it('agrees the block’s join URL with onlineMeeting.joinUrl for genuine online meetings, not for pasted blocks', () => {
+    let addIn = 0;
     for (const e of organizerCopies) {
       const c = caseOf(e);
       const r = blockRegion(e.body.content);
+      if (GENUINE.has(c.case) && e.onlineMeetingUrl) {
+        // A Skype meeting scheduled with the Outlook add-in: Graph shows it as not online, provider unknown,
+        // with the join link in onlineMeetingUrl and the add-in's PublicStrings property.
+        assert.ok(r, `genuine ${c.case} meeting without a block`);
+        assert.equal(e.isOnlineMeeting, false);
+        assert.equal(e.onlineMeetingProvider, 'unknown');
+        assert.equal(e.onlineMeeting ?? null, null);
+        assert.ok(c.block.startsWith('skype'), `${e.sandboxCase}: add-in meetings are Skype meetings`);
+        assert.deepEqual(e.singleValueExtendedProperties, [
+          { id: SKYPE_ADD_IN_LINK_PROPERTY, value: e.onlineMeetingUrl },
+        ]);
+        const block = e.body.content.slice(r.start, r.end);
+        assert.ok(
+          block.includes(
+            e.body.contentType === 'html' ? htmlEscaped(e.onlineMeetingUrl) : e.onlineMeetingUrl,
+          ),
+          `${e.sandboxCase}: add-in link not in block`,
+        );
+        addIn++;
+        continue;
+      }
       const join = e.onlineMeeting?.joinUrl;
       if (GENUINE.has(c.case)) {
         assert.ok(r, `genuine ${c.case} meeting without a block`);
@@ -281,6 +304,7 @@ describe('sandbox tenant generator', () => {
     }
     assert.ok(ofCase('cancelled').every((e) => e.isCancelled === true));
     assert.ok(ofCase('attachments').every((e) => e.hasAttachments === true));
+    assert.ok(addIn > 0, 'some Skype meetings were scheduled with the Outlook add-in');
   });
 
   it('has users in many languages, licences as Graph shows them, on-premises mailboxes and homing', () => {

@@ -66,6 +66,8 @@ function event(over: Partial<MeetingEvent> = {}): MeetingEvent {
     isOnlineMeeting: true,
     onlineMeetingProvider: 'skypeForBusiness',
     onlineMeeting: { joinUrl: SKYPE_URL, conferenceId: null },
+    onlineMeetingUrl: null,
+    skypeExternalLink: null,
     attendeeCount: 3,
     iCalUId: 'uid-1',
     changeKey: null,
