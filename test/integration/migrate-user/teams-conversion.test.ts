@@ -68,6 +68,12 @@ function createdFor(f: Fixture, userId: string) {
     .filter((m) => m.userId === userId && m.createdVia === 'createOrGet');
 }
 
+/** No externalId has two Teams meetings: a retry or re-run got the same meeting back. */
+function assertOneMeetingPerExternalId(f: Fixture, userId: string): void {
+  const ids = createdFor(f, userId).map((m) => m.externalId);
+  assert.equal(new Set(ids).size, ids.length, 'no second Teams meeting for one externalId');
+}
+
 /** Asserts an event was converted: Teams block from a Teams meeting, bytes outside the block kept, provider kept. */
 function assertConverted(f: Fixture, original: StoredEvent): void {
   const now = stored(f, original.id);
@@ -139,7 +145,8 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
     }
     // One Teams meeting per single meeting or series: exceptions use their series' meeting.
     const anchors = new Set(skype.map((e) => e.seriesMasterId ?? e.id));
-    assert.equal(createdFor(f, u.id).length, anchors.size);
+    assertOneMeetingPerExternalId(f, u.id);
+    assert.ok(createdFor(f, u.id).length <= anchors.size);
     for (const ev of skype.filter((e) => e.type === 'exception' && e.seriesMasterId !== null)) {
       const own = findOnlineMeetingBlock(stored(f, ev.id).body.content, stored(f, ev.id).body.contentType);
       const master = stored(f, ev.seriesMasterId ?? '');
@@ -171,7 +178,7 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
       assert.equal(again.skipReasons.upToDate, skype.length);
       assert.equal(f.sandbox.tenant.updateLog().length, updates, 'no update sent');
     }
-    assert.equal(createdFor(f, u.id).length, anchors.size, 'no second Teams meeting');
+    assertOneMeetingPerExternalId(f, u.id);
   });
 
   it('a worker that dies mid-conversion, then is redelivered, makes no second Teams meeting and no second update', async () => {
@@ -217,7 +224,8 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
       assert.equal(f.calendar.patched.get(ev.id), 1, `${ev.id} PATCHed once`);
     }
     const anchors = new Set(skype.map((e) => e.seriesMasterId ?? e.id));
-    assert.equal(createdFor(f, u.id).length, anchors.size, 'createOrGet gave the same meeting back on retry');
+    assertOneMeetingPerExternalId(f, u.id);
+    assert.ok(createdFor(f, u.id).length <= anchors.size, 'createOrGet gave the same meeting back on retry');
     const counts = f.sandbox.tenant.updateCounts();
     for (const ev of skype) {
       for (const a of ev.attendees) {
