@@ -40,7 +40,13 @@ import { batchSessionId, type ReleaseBatchBody } from '../queue/messages';
 import { QUEUES, type QueuePublisher } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
 import type { Batch, BatchMember } from '../storage/repositories/batch-repository';
-import { badRequest, dependencyUnavailable, isServiceError, notFound, unprocessable } from './errors';
+import {
+  badRequest,
+  dependencyUnavailable,
+  isServiceError,
+  notFound,
+  teamsConversionNotAvailable,
+} from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { caseInsensitiveEnum } from './migration-queries';
 import {
@@ -218,12 +224,7 @@ export async function startBatch(ports: BatchPorts, request: BatchRequest): Prom
   const sourceMeetingType: SourceMeetingType = request.sourceMeetingType ?? 'All';
   const targetMeetingType: TargetMeetingType = request.targetMeetingType ?? 'Current';
   if (targetMeetingType === 'Teams') {
-    throw unprocessable(
-      'teamsConversionNotAvailable',
-      'targetMeetingType',
-      'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
-        'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
-    );
+    throw teamsConversionNotAvailable();
   }
   const rejected: BatchRejection[] = [];
   const candidates: Candidate[] = [];

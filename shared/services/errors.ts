@@ -64,6 +64,19 @@ export function unprocessable(code: string, parameter: string, message: string):
   return new ServiceError(code, 422, message, parameter);
 }
 
+/**
+ * 422 `teamsConversionNotAvailable`: an admin asked for `targetMeetingType: "Teams"` (on a start, a preview or a
+ * bulk start), and converting meetings to Teams meetings is not available yet. One answer for every route.
+ */
+export function teamsConversionNotAvailable(): ServiceError {
+  return unprocessable(
+    'teamsConversionNotAvailable',
+    'targetMeetingType',
+    'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
+      'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
+  );
+}
+
 /** 503: a dependency (Graph, storage) failed; the caller may try again. */
 export function dependencyUnavailable(
   message: string,

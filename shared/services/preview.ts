@@ -27,7 +27,14 @@ import {
 } from '../domain/migration-type';
 import type { CalendarGateway, DirectoryGateway } from '../graph/ports';
 import type { Repositories } from '../storage/repositories';
-import { badRequest, dependencyUnavailable, notFound, unprocessable, ServiceError } from './errors';
+import {
+  badRequest,
+  dependencyUnavailable,
+  notFound,
+  unprocessable,
+  ServiceError,
+  teamsConversionNotAvailable,
+} from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, type UserStop } from './meeting-plan';
@@ -175,12 +182,7 @@ export async function previewMigration(
   const sourceMeetingType: SourceMeetingType = request.sourceMeetingType ?? 'All';
   const targetMeetingType: TargetMeetingType = request.targetMeetingType ?? 'Current';
   if (targetMeetingType === 'Teams') {
-    throw unprocessable(
-      'teamsConversionNotAvailable',
-      'targetMeetingType',
-      'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
-        'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
-    );
+    throw teamsConversionNotAvailable();
   }
   const identity: Identity = request.identity;
   const user = await resolveUser(

@@ -47,7 +47,7 @@ import type { MigrationTrigger } from '../domain/trigger-rules';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type { DirectoryGateway } from '../graph/ports';
 import type { QueuePublisher } from '../queue/port';
-import { badRequest, dependencyUnavailable, notFound, unprocessable } from './errors';
+import { badRequest, dependencyUnavailable, notFound, teamsConversionNotAvailable } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 
@@ -241,12 +241,7 @@ export async function requestUserMigration(
   const sourceMeetingType = input.sourceMeetingType ?? 'All';
   const targetMeetingType = input.targetMeetingType ?? 'Current';
   if (targetMeetingType === 'Teams' && input.trigger === 'manualStart') {
-    throw unprocessable(
-      'teamsConversionNotAvailable',
-      'targetMeetingType',
-      'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
-        'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
-    );
+    throw teamsConversionNotAvailable();
   }
   const user = await resolveInput(ports, input.identity);
   const delayMs = input.timing === 'immediate' ? 0 : ports.config.migrationDelaySeconds * 1000;
