@@ -57,7 +57,7 @@ import type { Repositories } from '../storage/repositories';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
 import { utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './meeting-plan';
-import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
+import { GroupCommitWriter, LatestWriter, prefetch, startedWith } from './meeting-pipeline';
 import { migrationMessage, runKeyOfMessage } from './migration-messages';
 import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
@@ -356,12 +356,32 @@ async function runMigration(
   const userId = status.userId;
   if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
 
-  const prepared = await prepareUser(deps, {
-    userId,
-    sourceMeetingType: status.sourceMeetingType,
-    now: deps.clock(),
-  });
-  if (prepared.kind === 'userError') return prepared;
+  const now = deps.clock();
+  // The first listing page is asked for beside the user checks (a read, dropped if the checks stop the run), so
+  // the mailbox's slots are busy from the run's first round trip.
+  const listing = prefetch(
+    deps.graph.calendar.listOrganizedFutureMeetings(userId, {
+      now,
+      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+    }),
+  );
+  const firstPage = listing.next();
+  firstPage.catch(() => undefined);
+  const dropListing = async () => {
+    await firstPage.catch(() => undefined);
+    await listing.return(undefined);
+  };
+  let prepared: Awaited<ReturnType<typeof prepareUser>>;
+  try {
+    prepared = await prepareUser(deps, { userId, sourceMeetingType: status.sourceMeetingType, now });
+  } catch (e) {
+    await dropListing();
+    throw e;
+  }
+  if (prepared.kind === 'userError') {
+    await dropListing();
+    return prepared;
+  }
   const ctx: UserContext = { ...prepared.context, run, status };
 
   // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
@@ -382,12 +402,7 @@ async function runMigration(
   let discovered = 0;
   const stopped = () => failure !== null || progress.failure !== null;
   try {
-    for await (const page of prefetch(
-      deps.graph.calendar.listOrganizedFutureMeetings(userId, {
-        now: ctx.now,
-        ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
-      }),
-    )) {
+    for await (const page of startedWith(firstPage, listing)) {
       if (stopped()) break;
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
