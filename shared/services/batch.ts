@@ -45,7 +45,6 @@ import {
   dependencyUnavailable,
   isServiceError,
   notFound,
-  teamsConversionNotAvailable,
 } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { caseInsensitiveEnum } from './migration-queries';
@@ -223,9 +222,6 @@ async function planHolders(ports: BatchPorts, servicePlanId: string): Promise<Ca
 export async function startBatch(ports: BatchPorts, request: BatchRequest): Promise<BatchStarted> {
   const sourceMeetingType: SourceMeetingType = request.sourceMeetingType ?? 'All';
   const targetMeetingType: TargetMeetingType = request.targetMeetingType ?? 'Current';
-  if (targetMeetingType === 'Teams') {
-    throw teamsConversionNotAvailable();
-  }
   const rejected: BatchRejection[] = [];
   const candidates: Candidate[] = [];
   for (const raw of request.identities ?? []) {
