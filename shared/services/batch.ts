@@ -40,12 +40,7 @@ import { batchSessionId, type ReleaseBatchBody } from '../queue/messages';
 import { QUEUES, type QueuePublisher } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
 import type { Batch, BatchMember } from '../storage/repositories/batch-repository';
-import {
-  badRequest,
-  dependencyUnavailable,
-  isServiceError,
-  notFound,
-} from './errors';
+import { badRequest, dependencyUnavailable, isServiceError, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { caseInsensitiveEnum } from './migration-queries';
 import {

@@ -254,8 +254,7 @@ export function describeMeeting(
       : null;
   // A Skype add-in meeting this service converted keeps those properties (they cannot be changed) under its Teams
   // block: it is still the online meeting it was created as.
-  const isAddInSkype =
-    addInSkypeLink !== null && (block?.kind === 'skype' || ctx.convertedToTeams === true);
+  const isAddInSkype = addInSkypeLink !== null && (block?.kind === 'skype' || ctx.convertedToTeams === true);
   return {
     type: event.type,
     start: new Date(utcDateTimeToEpoch(event.start.dateTime)),

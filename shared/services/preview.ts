@@ -33,13 +33,7 @@ import {
 } from '../domain/migration-type';
 import type { CalendarGateway, DirectoryGateway, MeetingEvent, OnlineMeetingsGateway } from '../graph/ports';
 import type { Repositories } from '../storage/repositories';
-import {
-  badRequest,
-  dependencyUnavailable,
-  notFound,
-  unprocessable,
-  ServiceError,
-} from './errors';
+import { badRequest, dependencyUnavailable, notFound, unprocessable, ServiceError } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { renderBlockFor, utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, type MeetingPlan, type UserStop } from './meeting-plan';

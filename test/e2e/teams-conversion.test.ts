@@ -5,6 +5,8 @@
  *   Skype meeting now carries a Teams block from a Teams meeting made with createOrGet (the sandbox lists it with
  *   its organizer and externalId); each attendee got one update per event; nothing outside the blocks changed;
  *   Teams meetings untouched; an admin re-run of the conversion sends nothing;
+ * - a preview of the conversion (targetMeetingType Teams) shows each Skype meeting's Teams block with what Teams
+ *   assigns at conversion as placeholders, and creates no Teams meeting and sends no update;
  * - a reported move from on premises (PUT /api/users/{identity}/homing online) → homedOnline → the on-premises
  *   Skype meetings converted; an admin re-run with targetMeetingType Teams sends nothing; the move back to
  *   on premises is recorded and triggers nothing.
@@ -157,6 +159,34 @@ describe('Teams conversion on the local host', () => {
     assert.ok(user, 'an online user with a future Skype meeting');
     const teamsBefore = [...before.values()].filter((e) => blockOf(e)?.kind === 'teams');
 
+    // A preview of the conversion shows the Teams block of each Skype meeting, with what Teams assigns at
+    // conversion left as a placeholder, and creates nothing: no Teams meeting, no update.
+    const meetingsBefore = (await sandbox<{ value: unknown[] }>('online-meetings')).value.length;
+    const updatesBefore = await updateTotal();
+    const preview = await api('POST', 'migrations/preview', {
+      identity: user.userPrincipalName,
+      sourceMeetingType: 'SfB',
+      targetMeetingType: 'Teams',
+      pageSize: 500,
+    });
+    assert.equal(preview.status, 200, JSON.stringify(preview.json));
+    assert.equal(preview.json.migrationType, 'SfbToTeams');
+    const planned = (preview.json.meetings as Json[]).filter((m) => m.decision === 'update');
+    assert.ok(planned.length >= 1, 'the preview plans conversions');
+    for (const m of planned) {
+      assert.equal(m.blockKind, 'skype');
+      assert.equal(m.teamsDetails, 'assignedByTeamsAtConversion');
+      assert.match(String(m.note), /assigned by Teams at conversion/);
+      const after = findOnlineMeetingBlock(String(m.blockAfter), m.contentType as 'html' | 'text');
+      assert.equal(after?.kind, 'teams', 'the block it would write is a Teams block');
+    }
+    assert.equal(
+      (await sandbox<{ value: unknown[] }>('online-meetings')).value.length,
+      meetingsBefore,
+      'the preview created no Teams meeting',
+    );
+    assert.equal(await updateTotal(), updatesBefore, 'the preview sent no update');
+
     const grant = await api('PUT', `users/${user.userPrincipalName}/teams-upgrade`, { mode: 'TeamsOnly' });
     assert.equal(grant.status, 200, JSON.stringify(grant.json));
     const migration = grant.json.migration as Json;
@@ -189,6 +219,20 @@ describe('Teams conversion on the local host', () => {
     assert.equal(again.state, 'Succeeded');
     assert.equal(again.invitesUpdate, 0);
     assert.equal(await updateTotal(), sent, 'the re-run sent nothing');
+
+    // Once converted, a preview of the same conversion reads each Teams block from Teams: nothing to update.
+    const previewAfter = await api('POST', 'migrations/preview', {
+      identity: user.userPrincipalName,
+      sourceMeetingType: 'SfB',
+      targetMeetingType: 'Teams',
+      pageSize: 500,
+    });
+    assert.equal(previewAfter.status, 200, JSON.stringify(previewAfter.json));
+    assert.equal((previewAfter.json.counts as Json).updateMeeting, 0);
+    assert.equal(
+      (previewAfter.json.meetings as Json[]).filter((m) => m.reason === 'upToDate').length,
+      converted,
+    );
   });
 
   it('a reported move from on premises converts the on-premises Skype meetings; the move back triggers nothing', async () => {
