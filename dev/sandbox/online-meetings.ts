@@ -439,6 +439,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/users/:user/onlineMeetings',
     permissions: PERMISSIONS.writeOnlineMeetings,
+    shapes: { request: 'onlineMeeting', response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -463,6 +464,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/users/:user/onlineMeetings/createOrGet',
     permissions: PERMISSIONS.writeOnlineMeetings,
+    shapes: { request: 'action:onlineMeeting.createOrGet', response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -490,6 +492,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/onlineMeetings',
     permissions: PERMISSIONS.readOnlineMeetings,
+    shapes: { response: 'Collection(onlineMeeting)' },
     handler: (ctx) => {
       const u = organizer(ctx);
       const f = parseMeetingFilter(ctx.req);
@@ -507,6 +510,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/onlineMeetings/:meeting',
     permissions: PERMISSIONS.readOnlineMeetings,
+    shapes: { response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);

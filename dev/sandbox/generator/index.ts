@@ -628,14 +628,19 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     const language = LANGUAGES[i % LANGUAGES.length] ?? null;
     const zone = MAILBOX_ZONES[i % MAILBOX_ZONES.length]!;
     const thirdParty = i % 13 === 7;
+    // A cloud user whose licence was removed (or never given): no Exchange plan, so no mailbox (Graph answers
+    // MailboxNotEnabledForRESTAPI); and a user who leaves (soft-deleted) after the demo requested their migration.
+    const unlicensed = i % 19 === 9;
+    const leaver = i % 19 === 10;
     const profile: LicenceProfile = thirdParty
       ? 'NOPSTNCONF'
       : LICENCE_ROTATION[i % LICENCE_ROTATION.length]!;
     const assignedDay = today - rng.int(30, 2000);
-    const lic = licences(
+    const licensed = licences(
       profile,
       `${dateString(assignedDay)}T${pad(rng.int(0, 23))}:${pad(rng.int(0, 59))}:${pad(rng.int(0, 59))}Z`,
     );
+    const lic = unlicensed ? { assignedLicenses: [], assignedPlans: [], audio: false } : licensed;
     const mailboxOnPrem = i % 17 === 5;
     const homedOnPrem = i % 11 === 3;
     const id = rng.guid();
@@ -711,6 +716,7 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         sandboxSipHoming: homedOnPrem ? 'onPremises' : 'online',
         sandboxSipAddress: `sip:${upn}`,
         sandboxDialIn: dialIn,
+        ...(leaver ? { sandboxDemo: 'leaver' as const } : {}),
       },
       person,
       alias,
