@@ -257,6 +257,14 @@ export const teamsUpgradeResponseSchema = z.looseObject({
   note: z.string().optional(),
 });
 
+export const homingResponseSchema = z.looseObject({
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  location: z.string(),
+  previousLocation: z.string(),
+  migration: migrationOutcomeSchema,
+});
+
 const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** The API answered with an error status. */
@@ -648,6 +656,13 @@ export class MmsApi {
    */
   unregisterBridgeNumber(bridgeId: string, number: string) {
     return this.request('DELETE', MmsApi.numberPath(bridgeId, number), unregisterNumberResponseSchema);
+  }
+
+  /** PUT /api/users/{identity}/homing — reports Move-CsUser (on premises ↔ online). */
+  reportHoming(identity: string, location: string) {
+    return this.request('PUT', `users/${encodeURIComponent(identity)}/homing`, homingResponseSchema, {
+      location,
+    });
   }
 
   grantTeamsUpgrade(identity: string, mode: string) {

@@ -29,6 +29,8 @@
  *   bridges remove <bridgeId> <number>        Unregister-CsOnlineDialInConferencingServiceNumber: prints the
  *                                             users re-pointed to the bridge default and their migrations
  *   upgrade <identity> <mode>                 Grant-CsTeamsUpgradePolicy -Identity
+ *   homing <identity> online|onPremises       reports Move-CsUser (Graph does not show Skype for Business
+ *                                             homing); a move to online converts the Skype meetings to Teams
  *
  * Global options: `--url` (default env MMS_API_URL, else http://127.0.0.1:7071), `--key` (default env
  * MMS_FUNCTION_KEY, else local-dev-key; sent as x-functions-key), `--json` (print the API's JSON as is).
@@ -51,6 +53,7 @@ import {
 import {
   parseBoolean,
   parseBridgeId,
+  parseHomingLocation,
   parseConferenceId,
   parseInstant,
   parseInterval,
@@ -697,6 +700,21 @@ export function buildProgram(io: CliIo): Command {
       line(`${v.userPrincipalName}: Teams upgrade mode ${v.previousMode ?? '(none)'} → ${v.mode}.`);
       line(outcomeLine(v.migration));
       if (v.note) line(v.note);
+    });
+
+  program
+    .command('homing')
+    .description(
+      'Report a Move-CsUser: where the user is homed for Skype for Business (a move to online converts their Skype meetings to Teams)',
+    )
+    .argument('<identity>', 'the user (a UPN or an object id)')
+    .argument('<location>', 'online or onPremises', parseHomingLocation)
+    .action(async (identity: string, location: string) => {
+      const r = await api().reportHoming(identity, location);
+      if (globals().json) return json(r.json);
+      const v = r.value;
+      line(`${v.userPrincipalName}: homed ${v.previousLocation} → ${v.location}.`);
+      line(outcomeLine(v.migration));
     });
 
   return program;

@@ -39,6 +39,7 @@ export const parseMigrationType = oneOf(MIGRATION_TYPES);
 export const parseSourceMeetingType = oneOf(SOURCE_MEETING_TYPES);
 export const parseTargetMeetingType = oneOf(TARGET_MEETING_TYPES);
 export const parseUpgradeMode = oneOf(TEAMS_UPGRADE_MODES);
+export const parseHomingLocation = oneOf(['online', 'onPremises'] as const);
 export const parseProvider = oneOf(['Microsoft', 'ThirdParty'] as const);
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

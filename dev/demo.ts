@@ -22,6 +22,13 @@ export interface DemoOptions {
   functionKey: string;
   /** The users to migrate (UPNs or object ids): the sandbox tenant's users. */
   identities: readonly string[];
+  /**
+   * Of those, users who go TeamsOnly (`PUT users/{id}/teams-upgrade`, Grant-CsTeamsUpgradePolicy) and users whose
+   * move from Skype for Business on premises is reported (`PUT users/{id}/homing` online): their Skype meetings
+   * are converted to Teams instead of refreshed.
+   */
+  teamsOnly?: readonly string[];
+  movedOnline?: readonly string[];
   /** Where the sandbox's control API is, for the hints (raw events, update log) and the leavers. */
   sandboxControlUrl?: string;
   /**
@@ -91,6 +98,14 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
     `Demo: migrating the meetings of the ${identities.length} sandbox users ` +
       '(POST /api/migrations for each, like `npm run mms -- start <upn>`; `npm start -- --no-demo` skips this).',
   );
+  const teamsOnly = new Set(options.teamsOnly ?? []);
+  const movedOnline = new Set(options.movedOnline ?? []);
+  if (teamsOnly.size + movedOnline.size > 0) {
+    log(
+      `Demo: ${teamsOnly.size} user(s) go TeamsOnly (npm run mms -- upgrade <upn> TeamsOnly) and ${movedOnline.size} ` +
+        'move from Skype for Business on premises (npm run mms -- homing <upn> online): their Skype meetings become Teams meetings.',
+    );
+  }
   const limit = pLimit(options.concurrency ?? 8);
   const started = new Set<string>();
   const refused: string[] = [];
@@ -98,6 +113,15 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
     identities.map((identity) =>
       limit(async () => {
         try {
+          if (teamsOnly.has(identity) || movedOnline.has(identity)) {
+            const r = teamsOnly.has(identity)
+              ? await api.grantTeamsUpgrade(identity, 'TeamsOnly')
+              : await api.reportHoming(identity, 'online');
+            const m = r.value.migration;
+            if (m.outcome === 'none') refused.push(`${identity}: ${m.why ?? 'no migration'}`);
+            else started.add(r.value.userId);
+            return;
+          }
           const r = await api.startMigration({ identity });
           started.add(r.value.userId);
         } catch (e) {

@@ -324,11 +324,29 @@ async function main(): Promise<void> {
       const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
       const identities = seed.users.map((u) => u.userPrincipalName);
       const leavers = seed.users.filter((u) => u.sandboxDemo === 'leaver').map((u) => u.userPrincipalName);
+      // Users homed on premises are reported moved online, and two users homed online go TeamsOnly: their Skype
+      // meetings become Teams meetings, as MMS does on an upgrade (the others are refreshed in their own kind).
+      // Not the leavers nor users without a mailbox (an unlicensed cloud user): their runs show other outcomes.
+      const inExchangeOnline = seed.users.filter(
+        (u) =>
+          u.sandboxMailboxLocation !== 'onPremises' &&
+          u.sandboxDemo !== 'leaver' &&
+          (u.assignedLicenses ?? []).length > 0,
+      );
+      const movedOnline = inExchangeOnline
+        .filter((u) => u.sandboxSipHoming === 'onPremises')
+        .map((u) => u.userPrincipalName);
+      const teamsOnly = inExchangeOnline
+        .filter((u) => u.sandboxSipHoming === 'online' && u.sandboxDialIn?.provider !== 'ThirdParty')
+        .slice(1, 3)
+        .map((u) => u.userPrincipalName);
       void runDemo({
         apiUrl: ready.url,
         functionKey: ready.functionKey,
         identities,
         leavers,
+        teamsOnly,
+        movedOnline,
         sandboxControlUrl: controlUrl,
         columns,
         log: console.log,

@@ -18,5 +18,6 @@ import './user-dial-in';
 import './bridges';
 import './teams-upgrade';
 import './preflight';
+import './user-homing';
 import './openapi';
 import './dashboard';

@@ -4,7 +4,7 @@
  *   (header `location`: the batch's progress URL). The users are requested a step at a time by the
  *   meeting-migrations queue (see shared/services/batch.ts), never within this request.
  * `GET /api/migrations/batches/{batchId}` — the batch's progress by state.
- * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 422 / 503.
+ * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 503.
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
@@ -62,7 +62,6 @@ httpRoute('migrationBatch', {
       },
       errors: {
         404: ['groupNotFound'],
-        422: ['teamsConversionNotAvailable'],
         503: ['dependencyUnavailable'],
       },
     },

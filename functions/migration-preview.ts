@@ -44,7 +44,7 @@ httpRoute('migrationPreview', {
       },
       errors: {
         404: ['userNotFound'],
-        422: ['teamsConversionNotAvailable', 'mailboxOnPremises', 'mailboxNotFound'],
+        422: ['mailboxOnPremises', 'mailboxNotFound', 'teamsNotLicensed'],
         503: ['dependencyUnavailable'],
       },
     },

@@ -3,12 +3,12 @@
  *   targetMeetingType?: Current|Teams }` → 202 with the user's status record (header `x-mms-request-outcome`:
  *   `queued`, `merged` into the pending migration, `takenOver` (the running attempt had stalled: a new attempt
  *   runs now), or `followUpRecorded` while one runs; `location`: the status
- *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` → 422 `teamsConversionNotAvailable`.
+ *   URL). Runs at once (no coalescing delay). `targetMeetingType: "Teams"` converts Skype meetings to Teams.
  * `GET /api/migrations?summaryOnly=&userId=&state=&migrationType=&startTime=&endTime=&pageSize=&continuationToken=`
  *   — Get-CsMeetingMigrationStatus: the status records as a plain array (or `[{ state, userCount }]`); with
  *   `pageSize` (1–1000) or `continuationToken`, one page `{ value: [...records], continuationToken? }` (follow
  *   the token until it is absent; summaryOnly cannot be paged → 400). See shared/services/migration-queries.ts.
- * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 422 / 503.
+ * Function-key auth. Errors: `{ error: { code, message } }` with 400 / 404 / 503.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
@@ -118,7 +118,6 @@ httpRoute('migrations', {
       },
       errors: {
         404: ['userNotFound'],
-        422: ['teamsConversionNotAvailable'],
         503: ['dependencyUnavailable'],
       },
     },

@@ -2,7 +2,7 @@
  * `PUT /api/users/{identity}/teams-upgrade` `{ mode }` — Grant-CsTeamsUpgradePolicy for one user. TeamsOnly and
  * SfBWithTeamsCollabAndMeetings request a migration of Skype meetings to Teams (SfbToTeams); other modes are
  * stored and trigger nothing; TeamsOnly for a user homed on premises → 409 `teamsOnlyRequiresOnlineHoming`.
- * Answers 200 `{ userId, userPrincipalName, mode, previousMode, migration, note? }`. Function-key auth.
+ * Answers 200 `{ userId, userPrincipalName, mode, previousMode, migration }`. Function-key auth.
  * Service: shared/services/teams-upgrade.ts.
  */
 import type { HttpRequest, HttpResponseInit } from '@azure/functions';

@@ -21,7 +21,8 @@
  *                        would eat user text.
  *  5. copiedBlock        a block whose join link does not belong to this meeting (pasted from another invitation),
  *                        a block in an event not created as an online meeting, or a block of the other kind than
- *                        the event's online-meeting provider: no meeting of ours stands behind it. Links are
+ *                        the event's online-meeting provider (except a Skype meeting this service converted to
+ *                        Teams, which its marker names): no meeting of ours stands behind it. Links are
  *                        compared only when both are known and of the same form (see `normalizeJoinUrl`); a
  *                        missing or incomparable link is no evidence of a copy.
  *  6. typeNotSelected    the admin's `sourceMeetingType` does not select this kind of block.
@@ -108,6 +109,13 @@ export interface MeetingDescription {
   block: { kind: BlockKind; joinUrl?: string } | null;
   /** Entries in the event's `attendees` list. Graph does not list the organizer there; we add one for them. */
   attendeeCount: number;
+  /**
+   * The service converted this Skype meeting to Teams (its marker says so): the body holds our Teams block while
+   * Graph goes on reporting the event's provider as Skype, since the provider cannot be changed. Such a meeting
+   * is a Teams meeting to the rules below, and every `sourceMeetingType` selects it (it was the user's Skype
+   * meeting and is now their Teams meeting), so a re-run recognises it.
+   */
+  convertedToTeams?: boolean;
   /** Fingerprint held by the event's marker (extended property), or null when it has none. */
   storedFingerprint: string | null;
   /** Fingerprint of the block this migration would write now. */
@@ -205,14 +213,15 @@ export function classifyMeeting(m: MeetingDescription, now: Date): Classificatio
   if (meetingEndsAt(m) <= now.getTime()) return skip('past');
   if (!m.isOrganizer) return skip('notOrganizer');
   if (m.block === null) return skip('notOnlineMeeting');
+  const converted = m.convertedToTeams === true && m.block.kind === 'teams';
   if (
     !m.isOnlineMeeting ||
-    !providerMatches(m.onlineMeetingProvider, m.block.kind) ||
+    (!converted && !providerMatches(m.onlineMeetingProvider, m.block.kind)) ||
     joinLinksDiffer(m.block.joinUrl, m.onlineMeetingJoinUrl)
   ) {
     return skip('copiedBlock');
   }
-  if (!kindSelected(m.sourceMeetingType, m.block.kind)) return skip('typeNotSelected');
+  if (!converted && !kindSelected(m.sourceMeetingType, m.block.kind)) return skip('typeNotSelected');
   if (m.dialInProvider === 'ThirdParty') return skip('thirdPartyProvider');
   if (m.attendeeCount + 1 > MAX_ATTENDEES_INCLUDING_ORGANIZER) return skip('tooManyAttendees');
   if (m.storedFingerprint !== null && m.storedFingerprint === m.currentFingerprint) return skip('upToDate');

@@ -15,7 +15,8 @@ export const USER_ERROR_CODES = [
   'mailboxNotFound',
   'userNotFound',
   'userSoftDeleted',
-  'teamsTargetNotSupported',
+  'teamsNotLicensed',
+  'teamsAccessPolicyMissing',
   'permissionDenied',
   'throttled',
   'unexpectedError',
@@ -143,12 +144,21 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
     action: `If the user still needs their meetings, restore them (Restore-MgDirectoryDeletedItem -DirectoryObjectId <id>), ${RESTART}.`,
     retryable: false,
   },
-  teamsTargetNotSupported: {
+  teamsNotLicensed: {
     state: 'Failed',
     template:
-      'Moving meetings to Teams ({migrationType}) is not supported by this version yet; the request was recorded and no meeting was changed.',
+      'The user has no Microsoft Teams licence (service plan TEAMS1 is not enabled), so their Skype for Business meetings cannot become Teams meetings ({migrationType}); no meeting was changed.',
+    action: `Assign a licence that includes Microsoft Teams (or enable its TEAMS1 plan), ${RESTART} with targetMeetingType Teams.`,
+    retryable: false,
+  },
+  teamsAccessPolicyMissing: {
+    state: 'Failed',
+    template:
+      'Microsoft Teams refused to create or read the Teams meetings of this user (403): no Teams application access policy grants this app the user{detail}.',
     action:
-      'Start a migration with targetMeetingType Current to refresh the meetings in their own kind, or have the user reschedule them as Teams meetings.',
+      'Grant one in Teams PowerShell: Grant-CsApplicationAccessPolicy -PolicyName "MMS" -Identity {user} (or -Global; create it first with New-CsApplicationAccessPolicy -Identity "MMS" -AppIds "<app client id>"), allow up to 30 minutes, ' +
+      RESTART +
+      '.',
     retryable: false,
   },
   permissionDenied: {

@@ -175,7 +175,9 @@ export const TRIGGER_RULES: Readonly<Record<ChangeKind, TriggerRule>> = {
     gate: 'migration',
     migrationType: 'SfbToTeams',
     description: 'The user moved from Skype for Business on premises to the cloud (Move-CsUser).',
-    note: 'Not gated by automaticallyMigrateUserMeetings. Meetings are converted to Teams, as MMS does today.',
+    note:
+      'Not gated by automaticallyMigrateUserMeetings. Meetings are converted to Teams, as MMS does today. ' +
+      'Graph v1.0 does not show homing: the move is reported with PUT /api/users/{identity}/homing (CLI `homing`).',
   },
   audioConferencingLicenceAssigned: {
     mms: 'T2',

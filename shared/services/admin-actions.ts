@@ -113,7 +113,7 @@ export const migrationOutcomeViewSchema = z
       /** Why nothing was requested, in words. */
       why: z.string(),
       decisions: z.array(changeDecisionSchema),
-      /** Set when request-migration refused the request (e.g. `teamsConversionNotAvailable`). */
+      /** Set when request-migration refused the request (e.g. `userNotFound`). */
       refusedCode: z.string().optional(),
     }),
   ])

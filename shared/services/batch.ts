@@ -40,13 +40,7 @@ import { batchSessionId, type ReleaseBatchBody } from '../queue/messages';
 import { QUEUES, type QueuePublisher } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
 import type { Batch, BatchMember } from '../storage/repositories/batch-repository';
-import {
-  badRequest,
-  dependencyUnavailable,
-  isServiceError,
-  notFound,
-  teamsConversionNotAvailable,
-} from './errors';
+import { badRequest, dependencyUnavailable, isServiceError, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { caseInsensitiveEnum } from './migration-queries';
 import {
@@ -223,9 +217,6 @@ async function planHolders(ports: BatchPorts, servicePlanId: string): Promise<Ca
 export async function startBatch(ports: BatchPorts, request: BatchRequest): Promise<BatchStarted> {
   const sourceMeetingType: SourceMeetingType = request.sourceMeetingType ?? 'All';
   const targetMeetingType: TargetMeetingType = request.targetMeetingType ?? 'Current';
-  if (targetMeetingType === 'Teams') {
-    throw teamsConversionNotAvailable();
-  }
   const rejected: BatchRejection[] = [];
   const candidates: Candidate[] = [];
   for (const raw of request.identities ?? []) {

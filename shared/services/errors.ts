@@ -16,7 +16,6 @@
  * | `groupNotFound` | 404 | a bulk start names a group the directory does not have |
  * | `batchNotFound` | 404 | no bulk start has this batchId |
  * | `conflict` | 409 | the state does not allow the request |
- * | `teamsConversionNotAvailable` | 422 | `targetMeetingType: "Teams"`: conversion of meetings to Teams is not available yet |
  * | `mailboxOnPremises`, `mailboxNotFound` | 422 | a preview of a user whose mailbox a migration cannot reach (the message says what to do) |
  * | `dependencyUnavailable` | 503 | Microsoft Graph or storage did not answer; try again (`retryAfterSeconds` when known) |
  */
@@ -62,19 +61,6 @@ export function conflict(message: string, code = 'conflict'): ServiceError {
 /** 422: well-formed, understood, but not something the service can do (yet). */
 export function unprocessable(code: string, parameter: string, message: string): ServiceError {
   return new ServiceError(code, 422, message, parameter);
-}
-
-/**
- * 422 `teamsConversionNotAvailable`: an admin asked for `targetMeetingType: "Teams"` (on a start, a preview or a
- * bulk start), and converting meetings to Teams meetings is not available yet. One answer for every route.
- */
-export function teamsConversionNotAvailable(): ServiceError {
-  return unprocessable(
-    'teamsConversionNotAvailable',
-    'targetMeetingType',
-    'Parameter "targetMeetingType": "Teams" (converting meetings to Teams meetings) is not available yet; ' +
-      'use "Current" to refresh every meeting in its own kind with current join and dial-in details.',
-  );
 }
 
 /** 503: a dependency (Graph, storage) failed; the caller may try again. */

@@ -9,6 +9,11 @@
  *   plan.decision                                             // { action: 'update' } | { action: 'skip', reason }
  *
  * Reads only: Graph (user, mailbox) and the profile and bridge tables. No ledger, no status record, no update.
+ *
+ * A Teams block is never built from the stored profile (Graph has no API for a user's dial-in, so the profile only
+ * holds what an admin reported): a meeting whose new block comes from Teams has `teamsRoute` set, no `rendered`
+ * block, and is classified without a fingerprint. The worker then asks Teams (teams-conversion.ts) once the
+ * meeting is classified for an update; the preview shows what it can without creating anything.
  */
 import { classifyMeeting, type Classification } from '../domain/eligibility';
 import type { UserErrorCode } from '../domain/last-message';
@@ -17,7 +22,7 @@ import {
   MeetingBlockRenderError,
   type OnlineMeetingBlock,
 } from '../domain/meeting-block';
-import type { SourceMeetingType } from '../domain/migration-type';
+import { migrationEffect, type MigrationType, type SourceMeetingType } from '../domain/migration-type';
 import { GraphRequestError } from '../graph/errors';
 import type { DirectoryGateway, DirectoryUser, MeetingEvent } from '../graph/ports';
 import type { Repositories } from '../storage/repositories';
@@ -29,6 +34,7 @@ import {
   parseMeetingCredentials,
   renderBlockFor,
 } from './meeting-refresh';
+import { hasTeamsLicence, isConvertedMarker } from './teams-conversion';
 
 /** What the per-meeting decisions depend on, for one user and one migration. */
 export interface UserPlanContext {
@@ -38,6 +44,8 @@ export interface UserPlanContext {
   /** The organizer's language (profile, directory, mailbox, else en-US): the new block is written in it. */
   locale: string;
   sourceMeetingType: SourceMeetingType;
+  /** Skype meetings become Teams meetings in this migration (a `*ToTeams` migration type). */
+  convertsToTeams: boolean;
   now: Date;
 }
 
@@ -86,14 +94,16 @@ export function userStopOf(e: unknown): UserStop | null {
 }
 
 /**
- * The user checks a run starts with (directory user, mailbox in Exchange Online) and the context its meetings are
- * planned in. Graph failures that stop a run come back as a UserStop; anything else throws.
+ * The user checks a run starts with (directory user, a Teams licence when Skype meetings are to become Teams
+ * meetings, mailbox in Exchange Online) and the context its meetings are planned in. Graph failures that stop a
+ * run come back as a UserStop; anything else throws.
  */
 export async function prepareUser(
   deps: PrepareUserDeps,
-  input: { userId: string; sourceMeetingType: SourceMeetingType; now: Date },
+  input: { userId: string; sourceMeetingType: SourceMeetingType; migrationType: MigrationType; now: Date },
 ): Promise<{ kind: 'ready'; context: UserPlanContext; userPrincipalName: string } | UserStop> {
   const { userId } = input;
+  const convertsToTeams = migrationEffect(input.migrationType).skype === 'toTeams';
   let mailboxLanguage: string | null = null;
   let preferredLanguage: string | null = null;
   let userPrincipalName = '';
@@ -105,6 +115,9 @@ export async function prepareUser(
     }
     preferredLanguage = user.preferredLanguage;
     userPrincipalName = user.userPrincipalName;
+    if (convertsToTeams && !hasTeamsLicence(user.assignedPlans)) {
+      return { kind: 'userError', code: 'teamsNotLicensed' };
+    }
     const mailbox = await deps.graph.directory.checkMailbox(userId);
     if (mailbox.location === 'onPremises') return { kind: 'userError', code: unreachableMailboxCause(user) };
     if (mailbox.location === 'notFound') return { kind: 'userError', code: 'mailboxNotFound' };
@@ -125,6 +138,7 @@ export async function prepareUser(
       bridge,
       locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
       sourceMeetingType: input.sourceMeetingType,
+      convertsToTeams,
       now: input.now,
     },
   };
@@ -137,7 +151,25 @@ export interface MeetingPlan {
   rendered: { block: string; fingerprint: string } | null;
   /** Why the new block could not be built (a MeetingBlockRenderError), or null. */
   renderError: MeetingBlockRenderError | null;
+  /**
+   * Where the new block comes from when Teams gives it: `convert` (a Skype meeting this migration makes a Teams
+   * meeting: createOrGet), `fromTeams` (a Teams block, refreshed from its Teams meeting); null: `rendered`.
+   */
+  teamsRoute: TeamsRoute | null;
   decision: Classification;
+}
+
+export type TeamsRoute = 'convert' | 'fromTeams';
+
+/** Whether the meeting's new block comes from Teams, and how (see MeetingPlan.teamsRoute). */
+export function teamsRouteOf(
+  ctx: Pick<UserPlanContext, 'convertsToTeams'>,
+  block: OnlineMeetingBlock | null,
+  marker: string | null,
+): TeamsRoute | null {
+  if (block === null) return null;
+  if (block.kind === 'skype') return ctx.convertsToTeams ? 'convert' : null;
+  return isConvertedMarker(marker) ? 'fromTeams' : null;
 }
 
 /** Finds the block, builds the new one in the organizer's language, and classifies the meeting. Pure. */
@@ -146,7 +178,8 @@ export function planMeeting(ctx: UserPlanContext, event: MeetingEvent): MeetingP
   const block = findOnlineMeetingBlock(body.content, body.contentType);
   let rendered: MeetingPlan['rendered'] = null;
   let renderError: MeetingBlockRenderError | null = null;
-  if (block !== null) {
+  const teamsRoute = teamsRouteOf(ctx, block, event.marker);
+  if (block !== null && teamsRoute === null) {
     try {
       const previous = {
         ...(block.conferenceId !== undefined ? { conferenceId: block.conferenceId } : {}),
@@ -170,8 +203,9 @@ export function planMeeting(ctx: UserPlanContext, event: MeetingEvent): MeetingP
       currentFingerprint: rendered?.fingerprint ?? '',
       dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
       sourceMeetingType: ctx.sourceMeetingType,
+      convertedToTeams: block?.kind === 'teams' && isConvertedMarker(event.marker),
     }),
     ctx.now,
   );
-  return { block, rendered, renderError, decision };
+  return { block, rendered, renderError, teamsRoute, decision };
 }

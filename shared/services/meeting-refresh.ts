@@ -240,6 +240,8 @@ export function describeMeeting(
     currentFingerprint: string;
     dialInProvider: 'Microsoft' | 'ThirdParty';
     sourceMeetingType: SourceMeetingType;
+    /** The marker says this service converted the meeting to Teams. */
+    convertedToTeams?: boolean;
   },
 ): MeetingDescription {
   const provider = event.onlineMeetingProvider;
@@ -250,7 +252,9 @@ export function describeMeeting(
     !event.isOnlineMeeting && (provider === null || provider === 'unknown' || provider === 'skypeForBusiness')
       ? (event.skypeExternalLink ?? event.onlineMeetingUrl)
       : null;
-  const isAddInSkype = addInSkypeLink !== null && block?.kind === 'skype';
+  // A Skype add-in meeting this service converted keeps those properties (they cannot be changed) under its Teams
+  // block: it is still the online meeting it was created as.
+  const isAddInSkype = addInSkypeLink !== null && (block?.kind === 'skype' || ctx.convertedToTeams === true);
   return {
     type: event.type,
     start: new Date(utcDateTimeToEpoch(event.start.dateTime)),
@@ -267,6 +271,7 @@ export function describeMeeting(
     onlineMeetingJoinUrl: isAddInSkype ? addInSkypeLink : (event.onlineMeeting?.joinUrl ?? null),
     block: block === null ? null : { kind: block.kind, joinUrl: block.joinUrl },
     attendeeCount: event.attendeeCount,
+    ...(ctx.convertedToTeams === true ? { convertedToTeams: true } : {}),
     storedFingerprint: event.marker,
     currentFingerprint: ctx.currentFingerprint,
     dialInProvider: ctx.dialInProvider,

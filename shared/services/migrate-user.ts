@@ -11,13 +11,15 @@
  *    it may be the one a worker failed to send after writing the record). A redelivery of the current
  *    InProgress run (the worker died) resumes it. While it runs, the worker renews the record's heartbeat
  *    (run-lifecycle.ts); when the heartbeat is refused (the run was taken over) the worker stops.
- * 2. User checks: a `Teams` target is refused for now (teamsTargetNotSupported); unknown user → userNotFound;
- *    mailbox not in Exchange Online → mailboxOnPremises / mailboxNotFound. Each ends the run through
- *    finishMigration (Failed, or a retry when the cause is retryable) with the catalogue's lastMessage.
+ * 2. User checks (meeting-plan.ts prepareUser): unknown user → userNotFound; a migration that converts Skype
+ *    meetings to Teams for a user without the Teams service plan → teamsNotLicensed; mailbox not in Exchange
+ *    Online → mailboxOnPremises / mailboxNotFound. Each ends the run through finishMigration (Failed, or a retry
+ *    when the cause is retryable) with the catalogue's lastMessage.
  * 3. Meetings: the user's future organized meetings, page by page (memory: one page). Per meeting: find the
  *    block, build what the new block shows (profile + bridge), render it in the organizer's language, take its
  *    fingerprint, classify (eligibility.ts), then update: ledger `pending` (with the fingerprint), PATCH body +
- *    marker, ledger `updated`. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
+ *    marker, ledger `updated`. A Skype meeting the migration moves to Teams, and a meeting converted earlier,
+ *    get their Teams block from Teams instead (teams-conversion.ts), once they are classified for an update. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
  *    mailbox within 4 requests, honours Retry-After and retries transient errors.
  * 4. Exactly once: a meeting whose marker already holds the fingerprint is not PATCHed again. If the ledger
  *    says this migration (same correlationId) sent it (pending/updated with that fingerprint) it counts as
@@ -50,7 +52,13 @@ import {
   type StartOutcome,
 } from '../domain/status';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
-import type { CalendarGateway, DirectoryGateway, MeetingEvent, UpdatedEvent } from '../graph/ports';
+import type {
+  CalendarGateway,
+  DirectoryGateway,
+  MeetingEvent,
+  OnlineMeetingsGateway,
+  UpdatedEvent,
+} from '../graph/ports';
 import { bodyOf, validateReceived } from '../queue/messages';
 import { QUEUE_PROPERTIES, QUEUES, type QueuePublisher, type ReceivedMessage } from '../queue/port';
 import type { Repositories } from '../storage/repositories';
@@ -60,6 +68,13 @@ import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './me
 import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
 import { migrationMessage, runKeyOfMessage } from './migration-messages';
 import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
+import {
+  convertToTeams,
+  refreshFromTeams,
+  TEAMS_MEETING_ERROR_CODES,
+  type TeamsBlockContext,
+  type TeamsLedgerFields,
+} from './teams-conversion';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 
 /** Service Bus maxDeliveryCount of the meeting-migrations queue (one source: QUEUE_PROPERTIES). */
@@ -83,14 +98,16 @@ export const MEETING_ERROR_CODES = {
   onlineMeetingLost:
     'Graph answered the update with the meeting no longer an online meeting (Exchange disables one whose body ' +
     'loses its meeting blob): the organizer must re-add the Teams meeting in Outlook.',
+  ...TEAMS_MEETING_ERROR_CODES,
 } as const;
 export type MeetingErrorCode = keyof typeof MEETING_ERROR_CODES;
 
 export interface MigrateUserDeps {
-  repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges'>;
+  repositories: Pick<Repositories, 'status' | 'ledger' | 'profiles' | 'bridges' | 'settings'>;
   graph: {
     directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'>;
     calendar: CalendarGateway;
+    onlineMeetings: OnlineMeetingsGateway;
   };
   queue: () => QueuePublisher;
   clock: () => Date;
@@ -140,6 +157,16 @@ export type MigrateUserResult =
 class RunSuperseded extends Error {
   constructor(readonly reason: string) {
     super(reason);
+  }
+}
+
+/** Teams refused the user altogether while a meeting was being converted: the run stops with this user error. */
+class TeamsRunStop extends Error {
+  constructor(
+    readonly code: UserErrorCode,
+    readonly detail: string,
+  ) {
+    super(code);
   }
 }
 
@@ -202,6 +229,8 @@ export { unreachableMailboxCause } from './meeting-plan';
 interface UserContext extends UserPlanContext {
   run: RunKey;
   status: MigrationStatus;
+  /** What the Teams side needs (conversion, blocks read from Teams). */
+  teams: TeamsBlockContext;
 }
 
 export async function migrateUser(
@@ -354,15 +383,29 @@ async function runMigration(
   heartbeat: Heartbeat,
 ): Promise<RunResult> {
   const userId = status.userId;
-  if (status.targetMeetingType === 'Teams') return userError('teamsTargetNotSupported');
-
   const prepared = await prepareUser(deps, {
     userId,
     sourceMeetingType: status.sourceMeetingType,
+    migrationType: status.migrationType,
     now: deps.clock(),
   });
   if (prepared.kind === 'userError') return prepared;
-  const ctx: UserContext = { ...prepared.context, run, status };
+  const plan = prepared.context;
+  const conversionSettings = await deps.repositories.settings.getTeamsConversion();
+  const ctx: UserContext = {
+    ...plan,
+    run,
+    status,
+    teams: {
+      userId,
+      locale: plan.locale,
+      profile: plan.profile,
+      bridge: plan.bridge,
+      now: plan.now,
+      fallbackToStoredProfile: conversionSettings.teamsDialInFromStoredProfile,
+      series: new Map(),
+    },
+  };
 
   // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
   // meetings are in preparation than the mailbox has Graph slots (the Graph client keeps the mailbox within 4
@@ -391,6 +434,8 @@ async function runMigration(
       if (stopped()) break;
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
+      // A series' exceptions come in a later page: they use their master's Teams meeting.
+      for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, e);
       const done = Promise.all(
         meetings.map((event) =>
           limit(async () => {
@@ -434,6 +479,7 @@ async function runMigration(
     failure ??= { e };
   }
   if (failure !== null) {
+    if (failure.e instanceof TeamsRunStop) return userError(failure.e.code, failure.e.detail);
     const stop = userStopOf(failure.e);
     if (stop) return stop;
     throw failure.e;
@@ -467,7 +513,9 @@ async function migrateMeeting(
 ): Promise<void> {
   const ledger = deps.repositories.ledger;
   const body = event.body;
-  const { block, rendered, renderError, decision } = planMeeting(ctx, event);
+  const plan = planMeeting(ctx, event);
+  const { block, renderError, teamsRoute } = plan;
+  let { rendered, decision } = plan;
   const startMs = utcDateTimeToEpoch(event.start.dateTime);
   const base = {
     userId: ctx.userId,
@@ -481,14 +529,40 @@ async function migrateMeeting(
     correlationId: ctx.run.correlationId,
     retryCount: ctx.run.retryCount,
   };
+  let teamsFields: TeamsLedgerFields = {};
   const row = (entry: Omit<LedgerEntry, keyof typeof base | 'at'> & Partial<LedgerEntry>): LedgerEntry => ({
     ...base,
+    ...teamsFields,
     ...entry,
     at: deps.clock().toISOString(),
   });
   // Rows that only record what happened are written behind (the run flushes them before it ends); a worker that
   // dies first leaves the `pending` row, which, with the event's marker, tells the next attempt what was sent.
   const record = (entry: Parameters<typeof row>[0]) => rows.defer(row(entry));
+
+  // A block Teams gives (a Skype meeting converted now, a Teams block refreshed from its Teams meeting) is asked
+  // for only once the meeting is classified for an update; its fingerprint then says whether it is current.
+  if (teamsRoute !== null && block !== null && decision.action === 'update') {
+    let out;
+    try {
+      out =
+        teamsRoute === 'convert'
+          ? await convertToTeams(deps.graph, ctx.teams, event)
+          : await refreshFromTeams(deps.graph, ctx.teams, event, block);
+    } catch (e) {
+      if (!(e instanceof MeetingBlockRenderError)) throw e;
+      out = { kind: 'meetingFailed' as const, code: 'renderError' as const, message: errorText(e) };
+    }
+    if (out.kind === 'userError') throw new TeamsRunStop(out.code, out.detail);
+    if (out.kind === 'meetingFailed') {
+      record({ outcome: 'failed', errorCode: out.code, errorMessage: out.message });
+      tally.fail(out.code);
+      return;
+    }
+    teamsFields = out.ledger;
+    rendered = { block: out.block, fingerprint: out.fingerprint };
+    if (event.marker === rendered.fingerprint) decision = { action: 'skip', reason: 'upToDate' };
+  }
 
   if (decision.action === 'skip') {
     if (decision.reason === 'upToDate' && rendered !== null) {

@@ -9,6 +9,12 @@
  * calendar listing with the same filters and page size) and decides with the same code (meeting-plan.ts). It
  * sends no update, writes no ledger row and touches no status record: nothing here holds a writer.
  *
+ * A Teams target (`targetMeetingType: "Teams"`) is previewed without creating anything: a Skype meeting the
+ * migration would convert shows the Teams block it would write with the Teams meeting's own details (join link,
+ * meeting ID, passcode, dial-in) as placeholders, since Teams assigns them only when the migration creates the
+ * meeting (createOrGet is never called here). A Teams block the migration reads from Teams (a meeting it converted
+ * earlier) is read from its Teams meeting (a GET), as the run would.
+ *
  * Paging: the whole calendar is read on every request (the counts cover every meeting), and one page of
  * `pageSize` meetings (default 50, at most 500) is answered with, for a further page, a `continuationToken`
  * holding the offset and the instant the first page was judged at, so that every page is decided at the same
@@ -25,19 +31,13 @@ import {
   type SourceMeetingType,
   type TargetMeetingType,
 } from '../domain/migration-type';
-import type { CalendarGateway, DirectoryGateway } from '../graph/ports';
+import type { CalendarGateway, DirectoryGateway, MeetingEvent, OnlineMeetingsGateway } from '../graph/ports';
 import type { Repositories } from '../storage/repositories';
-import {
-  badRequest,
-  dependencyUnavailable,
-  notFound,
-  unprocessable,
-  ServiceError,
-  teamsConversionNotAvailable,
-} from './errors';
+import { badRequest, dependencyUnavailable, notFound, unprocessable, ServiceError } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
-import { utcDateTimeToEpoch } from './meeting-refresh';
-import { planMeeting, prepareUser, type UserStop } from './meeting-plan';
+import { renderBlockFor, utcDateTimeToEpoch } from './meeting-refresh';
+import { planMeeting, prepareUser, type MeetingPlan, type UserStop } from './meeting-plan';
+import { refreshFromTeams, type TeamsBlockContext } from './teams-conversion';
 import { caseInsensitiveEnum } from './migration-queries';
 import { graphUnavailable, identitySchema, resolveUser, type Identity } from './request-migration';
 
@@ -110,6 +110,15 @@ export const previewMeetingSchema = z.object({
   blockBefore: z.string().optional(),
   /** The block the migration would write. */
   blockAfter: z.string().optional(),
+  /**
+   * Where a Teams block's details come from: `assignedByTeamsAtConversion` (a Skype meeting the migration would
+   * convert: Teams assigns the join link, meeting ID, passcode and dial-in when the migration creates the Teams
+   * meeting, so `blockAfter` shows placeholders for them), `teams` (read from the meeting's Teams meeting) or
+   * `storedProfile` (Teams could not be asked and the tenant allows the stored profile).
+   */
+  teamsDetails: z.enum(['assignedByTeamsAtConversion', 'teams', 'storedProfile']).optional(),
+  /** What the admin should know about the block (e.g. where the stored profile and Teams differ). */
+  note: z.string().optional(),
 });
 export type PreviewMeeting = z.output<typeof previewMeetingSchema>;
 
@@ -138,10 +147,12 @@ export const previewResponseSchema = z.object({
 export type PreviewResponse = z.output<typeof previewResponseSchema>;
 
 export interface PreviewPorts {
-  repositories: Pick<Repositories, 'profiles' | 'bridges'>;
+  repositories: Pick<Repositories, 'profiles' | 'bridges' | 'settings'>;
   graph: {
     directory: Pick<DirectoryGateway, 'getUser' | 'checkMailbox' | 'isDeletedUser'>;
     calendar: CalendarGateway;
+    /** Reads only (GET by join link); the preview never creates a Teams meeting. */
+    onlineMeetings: Pick<OnlineMeetingsGateway, 'findTeamsMeetingByJoinUrl'>;
   };
   clock: () => Date;
   /** Meetings per listing page, as the worker reads them (default: the gateway's). */
@@ -181,9 +192,7 @@ export async function previewMigration(
 ): Promise<PreviewResponse> {
   const sourceMeetingType: SourceMeetingType = request.sourceMeetingType ?? 'All';
   const targetMeetingType: TargetMeetingType = request.targetMeetingType ?? 'Current';
-  if (targetMeetingType === 'Teams') {
-    throw teamsConversionNotAvailable();
-  }
+  const migrationType: MigrationType = migrationTypeFor(sourceMeetingType, targetMeetingType);
   const identity: Identity = request.identity;
   const user = await resolveUser(
     { profiles: ports.repositories.profiles, directory: ports.graph.directory },
@@ -196,12 +205,26 @@ export async function previewMigration(
 
   let prepared;
   try {
-    prepared = await prepareUser(ports, { userId: user.userId, sourceMeetingType, now });
+    prepared = await prepareUser(ports, { userId: user.userId, sourceMeetingType, migrationType, now });
   } catch (e) {
     throw graphUnavailable(e, `the checks of ${who}`);
   }
   if (prepared.kind === 'userError') throw stopError(prepared, who);
   const ctx = prepared.context;
+  let teamsCtx: TeamsBlockContext | null = null;
+  const teamsContext = async (): Promise<TeamsBlockContext> => {
+    teamsCtx ??= {
+      userId: ctx.userId,
+      locale: ctx.locale,
+      profile: ctx.profile,
+      bridge: ctx.bridge,
+      now: ctx.now,
+      fallbackToStoredProfile: (await ports.repositories.settings.getTeamsConversion())
+        .teamsDialInFromStoredProfile,
+      series: new Map(),
+    };
+    return teamsCtx;
+  };
 
   const counts = {
     totalMeeting: 0,
@@ -220,12 +243,18 @@ export async function previewMigration(
     })) {
       for (const event of page) {
         if (event.type === 'occurrence') continue;
-        const plan = planMeeting(ctx, event);
         const position = index++;
+        const inPage = position >= offset && position < offset + pageSize;
+        const { plan, teams } = await planWithTeams(ports, ctx, event, teamsContext);
         counts.totalMeeting++;
         let decision: PreviewDecision;
         let reason: string | undefined;
-        if (plan.decision.action === 'skip') {
+        if (teams?.failed !== undefined) {
+          decision = 'fail';
+          reason = teams.failed;
+          counts.failedMeeting++;
+          counts.failureCodes[teams.failed] = (counts.failureCodes[teams.failed] ?? 0) + 1;
+        } else if (plan.decision.action === 'skip') {
           decision = 'skip';
           reason = plan.decision.reason;
           counts.skippedMeeting++;
@@ -239,7 +268,7 @@ export async function previewMigration(
           decision = 'update';
           counts.updateMeeting++;
         }
-        if (position < offset || position >= offset + pageSize) continue;
+        if (!inPage) continue;
         const body = event.body.content;
         meetings.push({
           eventId: event.id,
@@ -251,10 +280,13 @@ export async function previewMigration(
           decision,
           ...(reason !== undefined ? { reason } : {}),
           ...(plan.renderError !== null ? { error: plan.renderError.message } : {}),
+          ...(teams?.error !== undefined ? { error: teams.error } : {}),
           blockKind: plan.block?.kind ?? 'none',
           contentType: event.body.contentType,
           ...(plan.block !== null ? { blockBefore: body.slice(plan.block.start, plan.block.end) } : {}),
           ...(plan.rendered !== null && decision !== 'skip' ? { blockAfter: plan.rendered.block } : {}),
+          ...(teams?.details !== undefined && decision === 'update' ? { teamsDetails: teams.details } : {}),
+          ...(teams?.note !== undefined && decision === 'update' ? { note: teams.note } : {}),
         });
       }
     }
@@ -262,7 +294,6 @@ export async function previewMigration(
     if (e instanceof ServiceError) throw e;
     throw graphUnavailable(e, `the calendar of ${who}`);
   }
-  const migrationType: MigrationType = migrationTypeFor(sourceMeetingType, targetMeetingType);
   if (offset > 0 && offset >= counts.totalMeeting && counts.totalMeeting > 0) {
     throw badRequest(
       'continuationToken',
@@ -282,4 +313,70 @@ export async function previewMigration(
       ? { continuationToken: encodeToken(offset + pageSize, now) }
       : {}),
   };
+}
+
+/**
+ * A Teams join link standing for the one Teams assigns at conversion: the preview's converted block shows it (and
+ * no meeting ID, passcode or dial-in), since nothing is created before the migration runs.
+ */
+export const PREVIEW_TEAMS_JOIN_PLACEHOLDER =
+  'https://teams.microsoft.com/l/meetup-join/assigned-by-teams-at-conversion';
+
+interface PreviewTeamsSide {
+  details?: PreviewMeeting['teamsDetails'];
+  note?: string;
+  /** The meeting would fail with this code (Teams could not be asked). */
+  failed?: string;
+  error?: string;
+}
+
+/**
+ * The worker's plan, completed where the new block comes from Teams: a conversion is shown with placeholders for
+ * what Teams assigns; a block read from Teams is read (a GET by join link, for every such meeting, so that the
+ * counts are the run's).
+ */
+async function planWithTeams(
+  ports: PreviewPorts,
+  ctx: Parameters<typeof planMeeting>[0],
+  event: MeetingEvent,
+  teamsContext: () => Promise<TeamsBlockContext>,
+): Promise<{ plan: MeetingPlan; teams: PreviewTeamsSide | null }> {
+  const plan = planMeeting(ctx, event);
+  if (plan.teamsRoute === null || plan.block === null || plan.decision.action !== 'update') {
+    return { plan, teams: null };
+  }
+  if (plan.teamsRoute === 'convert') {
+    const rendered = renderBlockFor(
+      { kind: 'teams', joinUrl: PREVIEW_TEAMS_JOIN_PLACEHOLDER, tollNumbers: [], tollFreeNumbers: [] },
+      event.body,
+      ctx.locale,
+    );
+    return {
+      plan: { ...plan, rendered },
+      teams: {
+        details: 'assignedByTeamsAtConversion',
+        note:
+          'The join link, meeting ID, passcode and dial-in are assigned by Teams at conversion (the Teams meeting ' +
+          'is created when the migration runs); the block shows where they go.',
+      },
+    };
+  }
+  const out = await refreshFromTeams(ports.graph, await teamsContext(), event, plan.block);
+  if (out.kind === 'rendered') {
+    const rendered = { block: out.block, fingerprint: out.fingerprint };
+    const upToDate = event.marker === out.fingerprint;
+    return {
+      plan: {
+        ...plan,
+        rendered,
+        decision: upToDate ? { action: 'skip', reason: 'upToDate' } : plan.decision,
+      },
+      teams: {
+        ...(out.ledger.dialInSource !== undefined ? { details: out.ledger.dialInSource } : {}),
+        ...(out.ledger.note !== undefined ? { note: out.ledger.note } : {}),
+      },
+    };
+  }
+  if (out.kind === 'meetingFailed') return { plan, teams: { failed: out.code, error: out.message } };
+  return { plan, teams: { failed: out.code, error: out.detail } };
 }

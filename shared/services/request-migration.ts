@@ -13,11 +13,8 @@
  * What it does:
  * 1. Resolves the identity to a directory user: the profile table first (no Graph call for known users), then
  *    Graph (`GET /users/{id | upn}`). No such user → 404 `userNotFound`. Graph unreachable → 503.
- * 2. Refuses an admin's start (`manualStart`) with `targetMeetingType: "Teams"`: 422
- *    `teamsConversionNotAvailable` — converting meetings to Teams comes in a later version, and an explicit
- *    request that cannot run is better refused. A TRIGGER that asks for Teams (per-user Teams upgrade, move to
- *    online) is recorded like any other, so the admin sees it: the worker ends it Failed with the
- *    `teamsTargetNotSupported` lastMessage, changing no meeting.
+ * 2. `targetMeetingType: "Teams"` (an admin's start, a per-user Teams upgrade, a reported move to online) is a
+ *    request like any other: the worker converts the Skype meetings to Teams (teams-conversion.ts).
  * 3. Applies the pure state machine (`requestMigration` in shared/domain/status.ts) with the etag-protected
  *    read-modify-write of the status record, so concurrent requests for one user serialise:
  *    - no record, Succeeded or Failed → a new migration, Pending, `queued`;
@@ -47,7 +44,7 @@ import type { MigrationTrigger } from '../domain/trigger-rules';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type { DirectoryGateway } from '../graph/ports';
 import type { QueuePublisher } from '../queue/port';
-import { badRequest, dependencyUnavailable, notFound, teamsConversionNotAvailable } from './errors';
+import { badRequest, dependencyUnavailable, notFound } from './errors';
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 
@@ -206,7 +203,7 @@ export interface MigrationRequestInput {
   identity: string | Identity | { userId: string; userPrincipalName: string };
   /** Default `All`. */
   sourceMeetingType?: SourceMeetingType;
-  /** Default `Current`. `Teams` is refused (422) until conversion to Teams exists. */
+  /** Default `Current`. `Teams`: Skype meetings become Teams meetings. */
   targetMeetingType?: TargetMeetingType;
   trigger: MigrationTrigger;
   /** `coalesce` (default): wait MIGRATION_DELAY_SECONDS; `immediate`: the admin's explicit start. */
@@ -232,7 +229,7 @@ async function resolveInput(
 
 /**
  * Requests a migration for one user (see the file comment). Throws ServiceError: 400 (bad identity), 404
- * (`userNotFound`), 422 (`teamsConversionNotAvailable`), 503 (Graph or the queue failed).
+ * (`userNotFound`), 503 (Graph or the queue failed).
  */
 export async function requestUserMigration(
   ports: RequestMigrationPorts,
@@ -240,9 +237,6 @@ export async function requestUserMigration(
 ): Promise<MigrationRequestResult> {
   const sourceMeetingType = input.sourceMeetingType ?? 'All';
   const targetMeetingType = input.targetMeetingType ?? 'Current';
-  if (targetMeetingType === 'Teams' && input.trigger === 'manualStart') {
-    throw teamsConversionNotAvailable();
-  }
   const user = await resolveInput(ports, input.identity);
   const delayMs = input.timing === 'immediate' ? 0 : ports.config.migrationDelaySeconds * 1000;
   const correlationId = ports.newId();

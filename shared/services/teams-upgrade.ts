@@ -8,12 +8,9 @@
  * - The trigger rules (`decideTrigger`, change `teamsUpgradeGranted` with scope `user`) decide whether the grant
  *   migrates: TeamsOnly and SfBWithTeamsCollabAndMeetings ask for `SfbToTeams` when meetingMigrationEnabled;
  *   other modes trigger nothing. The request goes through request-migration.
- * - Converting Skype meetings to Teams is not available yet: the SfbToTeams migration is recorded and ends
- *   Failed with the `teamsTargetNotSupported` lastMessage, and no meeting is changed. The response says so in
- *   `note` (or, if the request path refuses such requests, reports that refusal as the outcome).
+ * - The SfbToTeams migration converts the user's future Skype meetings to Teams meetings (teams-conversion.ts).
  */
 import { z } from 'zod';
-import { LAST_MESSAGES } from '../domain/last-message';
 import {
   decideTrigger,
   NO_MIGRATION_REASONS,
@@ -56,22 +53,8 @@ export const teamsUpgradeResponseSchema = z.object({
   mode: teamsUpgradeModeSchema,
   previousMode: teamsUpgradeModeSchema.nullable(),
   migration: migrationOutcomeViewSchema,
-  /** What will happen to the meetings, when the honest answer is "not what you might expect". */
-  note: z
-    .string()
-    .optional()
-    .meta({ description: 'What will happen to the meetings, when it is not what one might expect.' }),
 });
 export type TeamsUpgradeResponse = z.output<typeof teamsUpgradeResponseSchema>;
-
-export const TEAMS_CONVERSION_NOTE =
-  'Converting Skype for Business meetings to Teams is not available in this version yet: the SfbToTeams ' +
-  `migration is recorded and will end Failed ("${LAST_MESSAGES.teamsTargetNotSupported.template.replace('{migrationType}', 'SfbToTeams')}"), ` +
-  'and no meeting is changed.';
-
-export const TEAMS_CONVERSION_REFUSED_NOTE =
-  'Converting Skype for Business meetings to Teams is not available in this version yet: the mode is stored, ' +
-  'no migration was recorded and no meeting is changed.';
 
 export async function grantTeamsUpgrade(
   identityRaw: string,
@@ -118,18 +101,11 @@ export async function grantTeamsUpgrade(
     [{ change, user: triggerUserOf(profile) }],
     settings,
   );
-  const recordedToTeams =
-    migration.outcome !== 'none' &&
-    (migration.migrationType === 'SfbToTeams' || migration.migrationType === 'AllToTeams');
-  const refusedToTeams =
-    migration.outcome === 'none' && migration.refusedCode === 'teamsConversionNotAvailable';
   return {
     userId: stored.userId,
     userPrincipalName: stored.userPrincipalName,
     mode,
     previousMode,
     migration,
-    ...(recordedToTeams ? { note: TEAMS_CONVERSION_NOTE } : {}),
-    ...(refusedToTeams ? { note: TEAMS_CONVERSION_REFUSED_NOTE } : {}),
   };
 }

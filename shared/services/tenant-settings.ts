@@ -1,6 +1,8 @@
 /**
  * Tenant settings as the admin API shows them (DESIGN.md "Admin HTTP API"):
- * - `GET`/`PATCH /api/settings/migration` `{ meetingMigrationEnabled }` (Get/Set-CsTenantMigrationConfiguration);
+ * - `GET`/`PATCH /api/settings/migration` `{ meetingMigrationEnabled, teamsDialInFromStoredProfile }`
+ *   (Get/Set-CsTenantMigrationConfiguration, plus this service's switch for Teams blocks whose dial-in Teams
+ *   cannot be asked for: render it from the stored profile instead of failing the meeting; off by default);
  * - `GET`/`PATCH /api/settings/dial-in` `{ automaticallyMigrateUserMeetings, automaticallyReplaceAcpProvider }`
  *   (Get/Set-CsOnlineDialInConferencingTenantSettings).
  *
@@ -10,18 +12,24 @@
  */
 import { z } from 'zod';
 import type { TenantMigrationSettings } from '../domain/trigger-rules';
-import type { TenantSettingsRepository } from '../storage/repositories';
+import type { TeamsConversionSettings, TenantSettingsRepository } from '../storage/repositories';
 import { parseInput } from './input';
 import { badRequest } from './errors';
 
 export interface TenantSettingsDeps {
-  settings: Pick<TenantSettingsRepository, 'get' | 'update'>;
+  settings: Pick<TenantSettingsRepository, 'get' | 'update' | 'getTeamsConversion' | 'updateTeamsConversion'>;
 }
 
 export const migrationSettingsViewSchema = z.strictObject({
   meetingMigrationEnabled: z.boolean().meta({
     description:
       'Whether meetings are migrated at all (Set-CsTenantMigrationConfiguration -MeetingMigrationEnabled).',
+  }),
+  teamsDialInFromStoredProfile: z.boolean().meta({
+    description:
+      "Where Teams cannot be asked for a converted meeting's dial-in (no access policy, meeting not found), render " +
+      'it from the stored profile instead of failing the meeting (default false: numbers Teams does not use could ' +
+      'reach invitations).',
   }),
 });
 export type MigrationSettingsView = z.output<typeof migrationSettingsViewSchema>;
@@ -47,6 +55,7 @@ const bool = (field: string) =>
 
 export const migrationSettingsPatchSchema = z.strictObject({
   meetingMigrationEnabled: bool('meetingMigrationEnabled').optional(),
+  teamsDialInFromStoredProfile: bool('teamsDialInFromStoredProfile').optional(),
 });
 
 export const dialInSettingsPatchSchema = z.strictObject({
@@ -61,8 +70,11 @@ function bodyObject(body: unknown): void {
   if (Object.keys(body).length === 0) throw badRequest('body', 'names no setting to change');
 }
 
-function migrationView(s: TenantMigrationSettings): MigrationSettingsView {
-  return { meetingMigrationEnabled: s.meetingMigrationEnabled };
+function migrationView(s: TenantMigrationSettings, t: TeamsConversionSettings): MigrationSettingsView {
+  return {
+    meetingMigrationEnabled: s.meetingMigrationEnabled,
+    teamsDialInFromStoredProfile: t.teamsDialInFromStoredProfile,
+  };
 }
 
 function dialInView(s: TenantMigrationSettings): DialInSettingsView {
@@ -73,7 +85,7 @@ function dialInView(s: TenantMigrationSettings): DialInSettingsView {
 }
 
 export async function getMigrationSettings(deps: TenantSettingsDeps): Promise<MigrationSettingsView> {
-  return migrationView(await deps.settings.get());
+  return migrationView(await deps.settings.get(), await deps.settings.getTeamsConversion());
 }
 
 export async function patchMigrationSettings(
@@ -81,8 +93,16 @@ export async function patchMigrationSettings(
   body: unknown,
 ): Promise<MigrationSettingsView> {
   bodyObject(body);
-  const patch = parseInput(migrationSettingsPatchSchema, body);
-  return migrationView(await deps.settings.update(withoutUndefined(patch)));
+  const { teamsDialInFromStoredProfile, ...patch } = parseInput(migrationSettingsPatchSchema, body);
+  const teams =
+    teamsDialInFromStoredProfile !== undefined
+      ? await deps.settings.updateTeamsConversion({ teamsDialInFromStoredProfile })
+      : await deps.settings.getTeamsConversion();
+  const settings =
+    patch.meetingMigrationEnabled !== undefined
+      ? await deps.settings.update(withoutUndefined(patch))
+      : await deps.settings.get();
+  return migrationView(settings, teams);
 }
 
 export async function getDialInSettings(deps: TenantSettingsDeps): Promise<DialInSettingsView> {

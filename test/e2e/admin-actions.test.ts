@@ -6,8 +6,8 @@
  *   conference id in the block;
  * - meetingMigrationEnabled false → a dial-in change triggers nothing;
  * - a bridge number removed → its users re-pointed to the bridge default and migrated; the default → 409;
- * - teams-upgrade TeamsOnly → an SfbToTeams migration that ends Failed with the not-yet-supported lastMessage;
- *   Islands → nothing.
+ * - teams-upgrade TeamsOnly → an SfbToTeams migration that converts the Skype meetings (Succeeded); Islands →
+ *   nothing (test/e2e/teams-conversion.test.ts checks the conversion itself).
  * MIGRATION_DELAY_SECONDS is 0 (local.settings.json), so migrations run as soon as they are requested.
  */
 import { after, before, describe, it } from 'node:test';
@@ -281,7 +281,7 @@ describe('admin actions on the local host', () => {
     }
   });
 
-  it('teams-upgrade: TeamsOnly → an SfbToTeams migration that ends Failed as not supported yet; Islands → nothing', async () => {
+  it('teams-upgrade: TeamsOnly → an SfbToTeams migration that converts the Skype meetings; Islands → nothing', async () => {
     const { value } = await sandbox<{ value: SandboxUser[] }>('users');
     const online = value.filter(
       (u) => u.sandboxSipHoming === 'online' && u.sandboxDialIn?.provider === 'Microsoft',
@@ -303,11 +303,9 @@ describe('admin actions on the local host', () => {
     const res = await api('PUT', `users/${teamsOnly.id}/teams-upgrade`, { mode: 'TeamsOnly' });
     assert.equal(res.status, 200, JSON.stringify(res.json));
     assert.equal((res.json.migration as Json).outcome, 'queued', JSON.stringify(res.json));
-    assert.match(String(res.json.note), /not available in this version yet/);
     const status = await waitForEnd(teamsOnly.id);
-    assert.equal(status.state, 'Failed');
+    assert.equal(status.state, 'Succeeded', String(status.lastMessage));
     assert.equal(status.migrationType, 'SfbToTeams');
-    assert.equal(status.lastMessageCode, 'teamsTargetNotSupported');
-    assert.match(String(status.lastMessage), /not supported by this version yet/);
+    assert.equal(status.failedMeeting, 0);
   });
 });

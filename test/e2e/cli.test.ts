@@ -10,11 +10,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { NODE, ROOT, startLocalHost, type LocalHost } from '../support/local-host';
-
-const MMS = join(ROOT, 'dist', 'cli', 'mms.js');
+import { startLocalHost, type LocalHost } from '../support/local-host';
+import { mms, showRun as show } from '../support/mms-cli';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -32,36 +29,6 @@ async function startLocal(args: string[]): Promise<LocalHost & { sandboxControlU
   }
   return { ...local, sandboxControlUrl: control };
 }
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The compiled CLI as a child process (no MMS_* variables inherited). */
-function mms(args: string[], timeoutMs = 120_000): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.MMS_API_URL;
-  delete env.MMS_FUNCTION_KEY;
-  return new Promise((resolve, reject) => {
-    const child = spawn(NODE, [MMS, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`mms ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 interface RawUser {
   userPrincipalName: string;

@@ -6,28 +6,18 @@
  * only for documented reasons.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { readTokenClaims } from '../../dev/sandbox';
 import { GRAPH_PERMISSION_NAMES } from '../../shared/graph/permissions';
 import { declaredRoute, GRAPH_ROUTES } from '../../shared/graph/routes';
-import { NODE, ROOT, startLocalHost, type LocalHost } from '../support/local-host';
+import { startLocalHost, type LocalHost } from '../support/local-host';
+import { mms } from '../support/mms-cli';
 
-/** `npm run mms -- <args>` against the host: exit code and output. */
-function mms(host: LocalHost, args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      NODE,
-      [join(ROOT, 'dist', 'cli', 'mms.js'), '--url', host.apiUrl, '--key', host.functionKey, ...args],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+/** `npm run mms -- <args>` against the host: exit code and both streams together. */
+async function hostMms(host: LocalHost, args: string[]): Promise<{ code: number | null; out: string }> {
+  const r = await mms(['--url', host.apiUrl, '--key', host.functionKey, ...args]);
+  return { code: r.code, out: r.stdout + r.stderr };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -137,13 +127,13 @@ describe('the demo on the strict sandbox: permissions from the one list', () => 
   });
 
   it('`npm run mms -- preflight` passes on the sandbox, and names the fix when the scope or the policy is taken away', async () => {
-    const ok = await mms(host, ['preflight', '--json']);
+    const ok = await hostMms(host, ['preflight', '--json']);
     assert.equal(ok.code, 0, ok.out);
     const report = z
       .object({ ok: z.boolean(), user: z.string(), checks: z.array(z.object({ status: z.string() })) })
       .parse(JSON.parse(ok.out));
     assert.equal(report.ok, true);
-    const table = await mms(host, ['preflight', '--user', report.user]);
+    const table = await hostMms(host, ['preflight', '--user', report.user]);
     assert.equal(table.code, 0, table.out);
     assert.match(table.out, /every check passed/);
     assert.match(table.out, /permission +MailboxSettings\.Read +PASS/);
@@ -153,7 +143,7 @@ describe('the demo on the strict sandbox: permissions from the one list', () => 
       fetch(`${control}${path}`, { method: 'PUT', body: JSON.stringify(body) });
     assert.equal((await put(`/users/${report.user}/mailbox-scope`, { inScope: false })).status, 200);
     assert.equal((await put(`/users/${report.user}/teams-access-policy`, { granted: false })).status, 200);
-    const bad = await mms(host, ['preflight', '--user', report.user]);
+    const bad = await hostMms(host, ['preflight', '--user', report.user]);
     assert.equal(bad.code, 1, bad.out);
     assert.match(bad.out, /checks failed/);
     assert.match(

@@ -121,10 +121,8 @@ describe('OpenAPI document on the local host', () => {
     await call('GET', 'migrations/{identity}', 'migrations/nobody%40contoso.example', 404);
     await call('GET', 'migrations', 'migrations?colour=blue', 400);
     await call('POST', 'migrations', 'migrations', 400, { identity: user.userPrincipalName, extra: 1 });
-    await call('POST', 'migrations', 'migrations', 422, {
-      identity: user.userPrincipalName,
-      targetMeetingType: 'Teams',
-    });
+    await call('PUT', 'users/{identity}/homing', `users/${id}/homing`, 200, { location: 'online' });
+    await call('PUT', 'users/{identity}/homing', `users/${id}/homing`, 400, { location: 'cloud' });
     await call('PATCH', 'settings/dial-in', 'settings/dial-in', 400, {
       automaticallyMigrateUserMeetings: 'yes',
     });

@@ -69,6 +69,16 @@ export const ledgerEntrySchema = z.object({
   errorMessage: z.string().max(MAX_LEDGER_ERROR_MESSAGE).optional(),
   /** Fingerprint of the block written (pending/updated) or found current (skipped upToDate). */
   fingerprint: z.string().optional(),
+  /** The Teams meeting behind the block written (a meeting converted to Teams, or a Teams meeting refreshed
+   * from Teams): its online-meeting id and join link. */
+  teamsMeetingId: z.string().optional(),
+  teamsJoinUrl: z.string().optional(),
+  /** True when this migration created the Teams meeting (createOrGet answered 201). */
+  teamsMeetingCreated: z.boolean().optional(),
+  /** Where the block's dial-in came from (`teams`, or `storedProfile` by the tenant setting) and, when the stored
+   * profile disagrees with Teams, the difference (Teams wins). */
+  dialInSource: z.enum(['teams', 'storedProfile']).optional(),
+  note: z.string().max(MAX_LEDGER_ERROR_MESSAGE).optional(),
   correlationId: z.string().min(1),
   retryCount: z.number().int().nonnegative(),
   /** When this row was written, ISO-8601 UTC. */

@@ -2,6 +2,7 @@
  * Tenant settings (Get/Set-CsTenantMigrationConfiguration, Get/Set-CsOnlineDialInConferencingTenantSettings):
  * one row, PartitionKey `settings`, RowKey `tenant`. Never set → MMS's defaults (DEFAULT_TENANT_SETTINGS).
  */
+import { z } from 'zod';
 import type { Config } from '../../config';
 import {
   DEFAULT_TENANT_SETTINGS,
@@ -14,7 +15,22 @@ export const SETTINGS_TABLE = 'TenantSettings';
 export const SETTINGS_PARTITION = 'settings';
 export const SETTINGS_ROW = 'tenant';
 
-const settingsRowSchema = tenantMigrationSettingsSchema.partial();
+/**
+ * Settings of the conversion to Teams, kept in the same row. `teamsDialInFromStoredProfile`: when Teams cannot be
+ * asked for a Teams meeting's dial-in (no access policy, meeting not found), render it from the stored profile
+ * instead of failing the meeting. Off by default: the stored profile only holds what an admin reported, and
+ * numbers Teams does not use must never reach invitations.
+ */
+export interface TeamsConversionSettings {
+  teamsDialInFromStoredProfile: boolean;
+}
+export const DEFAULT_TEAMS_CONVERSION_SETTINGS: Readonly<TeamsConversionSettings> = {
+  teamsDialInFromStoredProfile: false,
+};
+
+const settingsRowSchema = tenantMigrationSettingsSchema
+  .partial()
+  .extend({ teamsDialInFromStoredProfile: z.boolean().optional() });
 
 export class TenantSettingsRepository {
   readonly table: TableRepository<typeof settingsRowSchema>;
@@ -38,6 +54,23 @@ export class TenantSettingsRepository {
       automaticallyReplaceAcpProvider:
         row?.automaticallyReplaceAcpProvider ?? DEFAULT_TENANT_SETTINGS.automaticallyReplaceAcpProvider,
     };
+  }
+
+  /** The Teams conversion settings, defaulted when never set. */
+  async getTeamsConversion(): Promise<TeamsConversionSettings> {
+    const row = await this.table.tryGet(SETTINGS_PARTITION, SETTINGS_ROW);
+    return {
+      teamsDialInFromStoredProfile:
+        row?.teamsDialInFromStoredProfile ?? DEFAULT_TEAMS_CONVERSION_SETTINGS.teamsDialInFromStoredProfile,
+    };
+  }
+
+  async updateTeamsConversion(patch: Partial<TeamsConversionSettings>): Promise<TeamsConversionSettings> {
+    const changes = settingsRowSchema.parse(patch);
+    await this.table.mutate(SETTINGS_PARTITION, SETTINGS_ROW, (current) => ({ ...current, ...changes }), {
+      create: {},
+    });
+    return this.getTeamsConversion();
   }
 
   /** Changes the given settings (others kept); answers all settings afterwards. */

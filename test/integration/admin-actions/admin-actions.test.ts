@@ -168,6 +168,7 @@ describe('tenant settings', () => {
   it('GET answers MMS defaults, PATCH changes only what it names, and GET shows it', async () => {
     assert.deepEqual((await call(settingsMigration, 'GET', 'settings/migration')).json, {
       meetingMigrationEnabled: true,
+      teamsDialInFromStoredProfile: false,
     });
     assert.deepEqual((await call(settingsDialIn, 'GET', 'settings/dial-in')).json, {
       automaticallyMigrateUserMeetings: true,
@@ -502,7 +503,7 @@ describe('PUT /api/users/{identity}/teams-upgrade', () => {
     assert.equal(env.publisher.sent.length, 0);
   });
 
-  it('TeamsOnly is stored and requests an SfbToTeams migration, saying it will not convert meetings yet', async () => {
+  it('TeamsOnly is stored and requests an SfbToTeams migration (Skype meetings converted to Teams)', async () => {
     const res = await put(ADA, { mode: 'TeamsOnly' });
     assert.equal(res.status, 200, JSON.stringify(res.json));
     assert.equal((await env.repos.profiles.get(ADA))?.teamsUpgradeMode, 'TeamsOnly');
@@ -513,7 +514,7 @@ describe('PUT /api/users/{identity}/teams-upgrade', () => {
       `request-migration must record T8's SfbToTeams request: ${JSON.stringify(migration)}`,
     );
     assert.equal(migration.migrationType, 'SfbToTeams');
-    assert.match(String(res.json.note), /not available in this version yet/);
+    assert.equal(res.json.note, undefined);
     const status = await env.repos.status.get(ADA);
     assert.equal(status?.trigger, 'teamsUpgradeGranted');
     assert.equal(status?.targetMeetingType, 'Teams');

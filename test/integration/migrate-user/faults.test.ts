@@ -1,8 +1,7 @@
 /**
  * migrateUser with an unreliable Graph and with users it must refuse: injected 429/503 on 10 % of requests end
  * in the same state as a clean run; a meeting that keeps failing makes the user retry with backoff and then
- * stay Failed with a lastMessage naming the error; a Teams target and an unknown user are refused with their
- * catalogue messages.
+ * stay Failed with a lastMessage naming the error; an unknown user is refused with its catalogue message.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -119,22 +118,6 @@ describe('migrateUser with faults and refusals', () => {
     assert.equal(s.succeededMeeting, 1);
     assert.equal(s.skipReasons.upToDate, eligible.length - 1);
     assert.equal(f.calendar.patched.get(broken), 1);
-  });
-
-  it('a Teams target is refused with a clear lastMessage and touches nothing', async () => {
-    const u = users()[6] ?? users()[0];
-    assert.ok(u);
-    const requests = f.sandbox.tenant.requestLog().length;
-    const out = await deliver(
-      f,
-      await requestRun(f, u.id, { sourceMeetingType: 'SfB', targetMeetingType: 'Teams' }),
-    );
-    assert.equal(out.kind, 'finished');
-    const s = await f.repos.status.get(u.id);
-    assert.equal(s?.state, 'Failed');
-    assert.equal(s.lastMessageCode, 'teamsTargetNotSupported');
-    assert.ok(s.lastMessage.includes('targetMeetingType Current'), s.lastMessage);
-    assert.equal(f.sandbox.tenant.requestLog().length, requests, 'no Graph request');
   });
 
   it('a user the directory does not know ends Failed with userNotFound', async () => {

@@ -150,7 +150,7 @@ describe('PATCH /api/users/{identity}/dial-in body', () => {
 
 describe('tenant settings PATCH bodies', () => {
   function memorySettings(): TenantSettingsDeps & { value: TenantMigrationSettings } {
-    const state = { value: { ...DEFAULT_TENANT_SETTINGS } };
+    const state = { value: { ...DEFAULT_TENANT_SETTINGS }, teams: { teamsDialInFromStoredProfile: false } };
     return {
       get value() {
         return state.value;
@@ -161,6 +161,11 @@ describe('tenant settings PATCH bodies', () => {
           state.value = { ...state.value, ...patch };
           return Promise.resolve({ ...state.value });
         },
+        getTeamsConversion: () => Promise.resolve({ ...state.teams }),
+        updateTeamsConversion: (patch) => {
+          state.teams = { ...state.teams, ...patch };
+          return Promise.resolve({ ...state.teams });
+        },
       },
     };
   }
@@ -169,6 +174,11 @@ describe('tenant settings PATCH bodies', () => {
     const deps = memorySettings();
     assert.deepEqual(await patchMigrationSettings(deps, { meetingMigrationEnabled: false }), {
       meetingMigrationEnabled: false,
+      teamsDialInFromStoredProfile: false,
+    });
+    assert.deepEqual(await patchMigrationSettings(deps, { teamsDialInFromStoredProfile: true }), {
+      meetingMigrationEnabled: false,
+      teamsDialInFromStoredProfile: true,
     });
     assert.deepEqual(await patchDialInSettings(deps, { automaticallyReplaceAcpProvider: true }), {
       automaticallyMigrateUserMeetings: true,

@@ -1,6 +1,6 @@
 /**
  * The admin API's input checking, through the function handlers themselves: every bad body, query string or
- * route parameter answers 400 (or 422 for a Teams target) with `{ error: { code, message } }` naming the
+ * route parameter answers 400 with `{ error: { code, message } }` naming the
  * parameter, before any service runs (the world's stores stay untouched).
  */
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -16,6 +16,7 @@ import {
   meetingResultsQuerySchema,
   migrationListQuerySchema,
 } from '../../../shared/services/migration-queries';
+import { migrationTypeFor } from '../../../shared/domain/migration-type';
 import { identitySchema } from '../../../shared/services/request-migration';
 import { context, errorOf, request, World } from './fakes';
 
@@ -110,15 +111,20 @@ describe('POST /api/migrations body', () => {
     });
   }
 
-  it('answers 422 teamsConversionNotAvailable for a Teams target, whatever the case', async () => {
-    for (const target of ['Teams', 'teams']) {
-      const res = await post(JSON.stringify({ identity: 'ada@contoso.com', targetMeetingType: target }));
-      assert.equal(res.status, 422);
-      const error = errorOf(res);
-      assert.equal(error.code, 'teamsConversionNotAvailable');
-      assert.match(error.message, /"targetMeetingType".*not available yet.*"Current"/);
+  it('accepts a Teams target, whatever the case, and reports the migration type MMS would', () => {
+    for (const [source, type] of [
+      ['SfB', 'SfbToTeams'],
+      ['all', 'AllToTeams'],
+      ['TEAMS', 'TeamsToTeams'],
+    ] as const) {
+      const r = startMigrationBodySchema.parse({
+        identity: 'ada@contoso.com',
+        sourceMeetingType: source,
+        targetMeetingType: 'teams',
+      });
+      assert.equal(r.targetMeetingType, 'Teams');
+      assert.equal(migrationTypeFor(r.sourceMeetingType ?? 'All', r.targetMeetingType), type);
     }
-    assertUntouched();
   });
 
   it('accepts the meeting types case-insensitively and answers them canonically', () => {

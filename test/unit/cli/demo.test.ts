@@ -85,6 +85,63 @@ describe('runDemo', () => {
     assert.doesNotMatch(final, /other@x\.y/);
   });
 
+  it('grants TeamsOnly and reports moves online for the users it names, and starts the others', async () => {
+    const calls: string[] = [];
+    const fake = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      const method = init?.method ?? 'GET';
+      if (method === 'GET') {
+        return Promise.resolve(
+          json([
+            record('a@x.y', 'Succeeded', { migrationType: 'SfbToTeams' }),
+            record('b@x.y', 'Succeeded', { migrationType: 'SfbToTeams' }),
+            record('c@x.y', 'Succeeded'),
+          ]),
+        );
+      }
+      const text = typeof init?.body === 'string' ? init.body : '';
+      calls.push(`${method} ${decodeURIComponent(url.pathname)} ${text}`);
+      if (method === 'PUT') {
+        const upn = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+        return Promise.resolve(
+          json({
+            userId: `id-${upn}`,
+            userPrincipalName: upn,
+            mode: 'TeamsOnly',
+            previousMode: null,
+            location: 'online',
+            previousLocation: 'onPremises',
+            migration: { outcome: 'queued', migrationType: 'SfbToTeams', state: 'Pending' },
+          }),
+        );
+      }
+      const body = JSON.parse(text) as { identity: string };
+      return Promise.resolve(json(record(body.identity, 'Pending'), 202));
+    };
+    const lines: string[] = [];
+    const result = await runDemo({
+      apiUrl: 'http://api.test',
+      functionKey: 'k',
+      identities: ['a@x.y', 'b@x.y', 'c@x.y'],
+      teamsOnly: ['a@x.y'],
+      movedOnline: ['b@x.y'],
+      intervalMs: 1,
+      concurrency: 1,
+      log: (l) => lines.push(l),
+      fetch: fake,
+    });
+    assert.deepEqual(calls, [
+      'PUT /api/users/a@x.y/teams-upgrade {"mode":"TeamsOnly"}',
+      'PUT /api/users/b@x.y/homing {"location":"online"}',
+      'POST /api/migrations {"identity":"c@x.y"}',
+    ]);
+    assert.equal(result?.records.length, 3);
+    assert.match(
+      lines.join('\n'),
+      /1 user\(s\) go TeamsOnly .* and 1 move from Skype for Business on premises/,
+    );
+  });
+
   it('soft-deletes the leavers in the sandbox once their migration is requested', async () => {
     const calls: string[] = [];
     const fake = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

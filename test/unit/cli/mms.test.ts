@@ -335,6 +335,32 @@ describe('mms CLI (fake API)', () => {
     assert.match(f.out() + f.err(), /identity\s+the user \(a UPN or an object id\) \(required\)/);
   });
 
+  it('homing: PUT the location and print the migration it triggered', async () => {
+    const f = fakeIo(() => ({
+      json: {
+        userId: 'u',
+        userPrincipalName: 'a@b.c',
+        location: 'online',
+        previousLocation: 'onPremises',
+        migration: {
+          outcome: 'queued',
+          trigger: 'homedOnline',
+          state: 'Pending',
+          migrationType: 'SfbToTeams',
+          correlationId: 'c',
+          notBefore: null,
+          lastMessage: 'queued',
+        },
+      },
+    }));
+    assert.equal(await runCli(['homing', 'a@b.c', 'ONLINE'], f.io), 0, f.err());
+    assert.equal(f.calls[0]?.method, 'PUT');
+    assert.equal(f.calls[0]?.url.pathname, '/api/users/a%40b.c/homing');
+    assert.deepEqual(f.calls[0]?.body, { location: 'online' });
+    assert.match(f.out(), /a@b\.c: homed onPremises → online\.\nMigration queued \(SfbToTeams, Pending/);
+    assert.equal(await runCli(['homing', 'a@b.c', 'cloud'], f.io), 1);
+  });
+
   describe('bad command lines exit 1 naming the problem, without calling the API', () => {
     const cases: [string[], RegExp][] = [
       [['status', '--bogus'], /unknown option '--bogus'/],

@@ -115,13 +115,24 @@ describe('lastMessageFor', () => {
     assert.match(m.message, /Move the mailbox to Exchange Online/);
   });
 
-  it('names the Teams target as not supported yet, and the way out', () => {
-    const m = lastMessageFor({
+  it('names a missing Teams licence and a missing access policy, each with its fix', () => {
+    const licence = lastMessageFor({
       code: 'failed',
-      cause: { kind: 'userError', code: 'teamsTargetNotSupported', migrationType: 'SfbToTeams' },
+      cause: { kind: 'userError', code: 'teamsNotLicensed', migrationType: 'SfbToTeams' },
     });
-    assert.match(m.message, /\(SfbToTeams\) is not supported/);
-    assert.match(m.message, /targetMeetingType Current/);
+    assert.equal(licence.code, 'teamsNotLicensed');
+    assert.match(licence.message, /TEAMS1/);
+    assert.match(licence.message, /\(SfbToTeams\)/);
+    assert.match(licence.message, /Assign a licence that includes Microsoft Teams/);
+    const policy = lastMessageFor({
+      code: 'failed',
+      cause: { kind: 'userError', code: 'teamsAccessPolicyMissing' },
+      user: 'ada@contoso.com',
+    });
+    assert.match(
+      policy.message,
+      /Grant-CsApplicationAccessPolicy -PolicyName "MMS" -Identity ada@contoso\.com/,
+    );
   });
 
   it('gives every failure an action, and every user error a retry decision', () => {

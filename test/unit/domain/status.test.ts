@@ -374,7 +374,7 @@ describe('finishMigration', () => {
     const o = finishMigration(
       withFollowUp,
       runKeyOf(withFollowUp),
-      { kind: 'userError', code: 'teamsTargetNotSupported' },
+      { kind: 'userError', code: 'teamsNotLicensed' },
       after(4 * MIN),
       OPTS,
     );

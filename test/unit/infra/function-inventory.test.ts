@@ -92,6 +92,7 @@ const EXPECTED: Expected[] = [
   admin('teamsUpgrade', ['PUT'], 'users/{identity}/teams-upgrade'),
   // Read-only readiness checks against the configured Graph, each failure with its fix.
   admin('preflight', ['GET'], 'preflight'),
+  admin('userHoming', ['PUT'], 'users/{identity}/homing'),
   // The OpenAPI document of the API (anonymous: it describes the open-source API, no tenant data).
   {
     name: 'openApi',
