@@ -630,8 +630,11 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     const thirdParty = i % 13 === 7;
     // A cloud user whose licence was removed (or never given): no Exchange plan, so no mailbox (Graph answers
     // MailboxNotEnabledForRESTAPI); and a user who leaves (soft-deleted) after the demo requested their migration.
-    const unlicensed = i % 19 === 9;
-    const leaver = i % 19 === 10;
+    const mailboxOnPrem = i % 17 === 5;
+    const homedOnPrem = i % 11 === 3;
+    // Both cloud-only (not synchronised from Active Directory), so nothing else explains their outcome.
+    const unlicensed = i % 19 === 9 && !mailboxOnPrem && !homedOnPrem;
+    const leaver = i % 19 === 10 && !mailboxOnPrem && !homedOnPrem;
     const profile: LicenceProfile = thirdParty
       ? 'NOPSTNCONF'
       : LICENCE_ROTATION[i % LICENCE_ROTATION.length]!;
@@ -641,8 +644,6 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
       `${dateString(assignedDay)}T${pad(rng.int(0, 23))}:${pad(rng.int(0, 59))}:${pad(rng.int(0, 59))}Z`,
     );
     const lic = unlicensed ? { assignedLicenses: [], assignedPlans: [], audio: false } : licensed;
-    const mailboxOnPrem = i % 17 === 5;
-    const homedOnPrem = i % 11 === 3;
     const id = rng.guid();
 
     let dialIn: SeedDialIn;
