@@ -453,6 +453,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/users/:user/onlineMeetings',
     permissions: PERMISSIONS.writeOnlineMeetings,
+    shapes: { request: 'onlineMeeting', response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -477,6 +478,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/users/:user/onlineMeetings/createOrGet',
     permissions: PERMISSIONS.writeOnlineMeetings,
+    shapes: { request: 'action:onlineMeeting.createOrGet', response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);
@@ -504,6 +506,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/onlineMeetings',
     permissions: PERMISSIONS.readOnlineMeetings,
+    shapes: { response: 'Collection(onlineMeeting)' },
     handler: (ctx) => {
       const u = organizer(ctx);
       const f = parseMeetingFilter(ctx.req);
@@ -521,6 +524,7 @@ export const onlineMeetingRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/onlineMeetings/:meeting',
     permissions: PERMISSIONS.readOnlineMeetings,
+    shapes: { response: 'onlineMeeting' },
     handler: (ctx) => {
       noQuery(ctx.req);
       const u = organizer(ctx);

@@ -14,6 +14,7 @@ import { MARKER_PROPERTY_ID } from '../../../shared/graph/ports';
 import {
   deliver,
   expectedUpdatesPerAttendee,
+  hasMailbox,
   onlineUsers,
   organizerEvents,
   requestRun,
@@ -33,11 +34,21 @@ describe('migrateUser: a whole generated tenant', () => {
   });
   after(() => f.stop());
 
-  it('ends every Exchange Online user Succeeded and every on-premises mailbox Failed with the catalogue message', async () => {
+  it('ends every Exchange Online user Succeeded, every on-premises or unlicensed mailbox Failed with the catalogue message', async () => {
     assert.ok(
       f.seed.users.some((u) => u.sandboxMailboxLocation === 'onPremises'),
       'the tenant has an on-prem mailbox',
     );
+    const unlicensed = f.seed.users.filter(
+      (u) => u.sandboxMailboxLocation === 'exchangeOnline' && !hasMailbox(u),
+    );
+    assert.ok(unlicensed.length > 0, 'the tenant has a cloud user without an Exchange licence');
+    for (const u of unlicensed) {
+      const s = await f.repos.status.get(u.id);
+      assert.equal(s?.state, 'Failed', u.userPrincipalName);
+      assert.equal(s.lastMessageCode, 'mailboxUnlicensed');
+      assert.ok(s.lastMessage.startsWith(LAST_MESSAGES.mailboxUnlicensed.template), s.lastMessage);
+    }
     for (const u of f.seed.users) {
       const s = await f.repos.status.get(u.id);
       assert.ok(s, `status of ${u.userPrincipalName}`);
@@ -46,7 +57,7 @@ describe('migrateUser: a whole generated tenant', () => {
         assert.equal(s.lastMessageCode, 'mailboxOnPremises');
         assert.ok(s.lastMessage.startsWith(LAST_MESSAGES.mailboxOnPremises.template), s.lastMessage);
         assert.ok(s.lastMessage.includes('Move the mailbox to Exchange Online'), s.lastMessage);
-      } else {
+      } else if (hasMailbox(u)) {
         assert.equal(s.state, 'Succeeded', `${u.userPrincipalName}: ${s.lastMessage}`);
         assert.equal(s.failedMeeting, 0);
         assert.equal(s.progress, null);

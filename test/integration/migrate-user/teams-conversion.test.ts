@@ -95,7 +95,7 @@ function assertConverted(f: Fixture, original: StoredEvent): void {
 describe('migrateUser: converting Skype for Business meetings to Teams', () => {
   let f: Fixture;
   before(async () => {
-    f = await startFixture({ users: 24, meetings: 12, seed: 41 });
+    f = await startFixture({ users: 28, meetings: 12, seed: 41 });
   });
   after(() => f.stop());
 
