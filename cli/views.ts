@@ -203,6 +203,8 @@ export function outcomeCounts(meetings: readonly MeetingResult[]): string {
 const FAILURE_LABELS: Record<string, [string, string]> = {
   mailboxOnPremises: ['on-premises mailbox', 'on-premises mailboxes'],
   mailboxNotFound: ['no Exchange Online mailbox', 'no Exchange Online mailbox'],
+  mailboxUnlicensed: ['no Exchange licence', 'no Exchange licence'],
+  userSoftDeleted: ['user deleted', 'users deleted'],
   userNotFound: ['user not found', 'users not found'],
   teamsNotLicensed: ['no Teams licence', 'no Teams licence'],
   teamsAccessPolicyMissing: ['no Teams access policy', 'no Teams access policy'],

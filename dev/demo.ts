@@ -29,8 +29,14 @@ export interface DemoOptions {
    */
   teamsOnly?: readonly string[];
   movedOnline?: readonly string[];
-  /** Where the sandbox's control API is, for the hints (raw events, update log). */
+  /** Where the sandbox's control API is, for the hints (raw events, update log) and the leavers. */
   sandboxControlUrl?: string;
+  /**
+   * Users (of `identities`) who leave once their migration is requested: the demo soft-deletes them in the sandbox
+   * tenant (control API) while their migration waits, so their run ends Failed `userSoftDeleted`, told apart from
+   * an unlicensed or on-premises mailbox.
+   */
+  leavers?: readonly string[];
   log: (line: string) => void;
   /** Between two progress prints (default 2000 ms). */
   intervalMs?: number;
@@ -127,6 +133,18 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
   );
   for (const r of refused) log(`Demo: not started for ${r}`);
   if (started.size === 0) throw new Error('no migration could be started');
+  const leavers = options.sandboxControlUrl ? (options.leavers ?? []) : [];
+  for (const leaver of leavers) {
+    const fetchFn = options.fetch ?? fetch;
+    const res = await fetchFn(`${options.sandboxControlUrl}/users/${encodeURIComponent(leaver)}?mode=soft`, {
+      method: 'DELETE',
+    });
+    log(
+      res.ok
+        ? `Demo: ${leaver} leaves the company before their migration runs (soft-deleted in the sandbox tenant).`
+        : `Demo: could not delete ${leaver} in the sandbox tenant (HTTP ${res.status}).`,
+    );
+  }
 
   const ours = async (): Promise<StatusRecord[]> =>
     (await api.listMigrations()).value.filter((s) => started.has(s.userId));

@@ -13,6 +13,10 @@
  * `MMS_HOST_READY http://127.0.0.1:PORT`. Ctrl-C or SIGTERM stops every process it started.
  *
  *   npm start -- [--port 7071] [--users 25] [--meetings 10] [--seed 1] [--no-sandbox] [--demo | --no-demo]
+ *                [--check-shapes]
+ *
+ * --check-shapes (or SANDBOX_CHECK_SHAPES=1) makes the sandbox check every Graph request body and answer against
+ * the official v1.0 schema (off by default: it costs a walk over every body; the test harness turns it on).
  *
  * With the sandbox tenant (unless --no-demo or MMS_DEMO=0), dev/demo.ts then migrates every sandbox user and
  * shows the status table until all are done.
@@ -148,6 +152,7 @@ async function main(): Promise<void> {
     .option('--no-sandbox', 'do not start the sandbox tenant (use the Graph settings as given)')
     .option('--demo', 'migrate every sandbox user once ready and show it (default with the sandbox)')
     .option('--no-demo', 'do not run the demo')
+    .option('--check-shapes', 'check every Graph body the sandbox accepts or sends against the v1.0 schema')
     .option('--settings <file>', 'local settings file', join(REPO_ROOT, 'local.settings.json'))
     .option(
       '--data <dir>',
@@ -162,6 +167,7 @@ async function main(): Promise<void> {
     seed: number;
     sandbox: boolean;
     demo?: boolean;
+    checkShapes?: boolean;
     settings: string;
     data: string;
   }>();
@@ -191,7 +197,8 @@ async function main(): Promise<void> {
           setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
         });
       }
-      await Promise.allSettled([sandbox?.stop(), azurite?.stop()]);
+      const stopped = await Promise.allSettled([sandbox?.stop(), azurite?.stop()]);
+      for (const r of stopped) if (r.status === 'rejected') console.error(String(r.reason));
       process.exit(code);
     })();
     return shuttingDown;
@@ -219,6 +226,7 @@ async function main(): Promise<void> {
         meetings: opts.meetings,
         seed: opts.seed,
         roles: GRAPH_PERMISSION_NAMES,
+        ...(opts.checkShapes ? { checkShapes: true } : {}),
         ...(nonEmpty(settings.GRAPH_SANDBOX_TOKEN) ? { token: settings.GRAPH_SANDBOX_TOKEN } : {}),
       });
       env.GRAPH_BASE_URL = sandbox.url;
@@ -315,9 +323,16 @@ async function main(): Promise<void> {
       const { controlUrl, seed } = sandbox;
       const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
       const identities = seed.users.map((u) => u.userPrincipalName);
+      const leavers = seed.users.filter((u) => u.sandboxDemo === 'leaver').map((u) => u.userPrincipalName);
       // Users homed on premises are reported moved online, and two users homed online go TeamsOnly: their Skype
       // meetings become Teams meetings, as MMS does on an upgrade (the others are refreshed in their own kind).
-      const inExchangeOnline = seed.users.filter((u) => u.sandboxMailboxLocation !== 'onPremises');
+      // Not the leavers nor users without a mailbox (an unlicensed cloud user): their runs show other outcomes.
+      const inExchangeOnline = seed.users.filter(
+        (u) =>
+          u.sandboxMailboxLocation !== 'onPremises' &&
+          u.sandboxDemo !== 'leaver' &&
+          (u.assignedLicenses ?? []).length > 0,
+      );
       const movedOnline = inExchangeOnline
         .filter((u) => u.sandboxSipHoming === 'onPremises')
         .map((u) => u.userPrincipalName);
@@ -329,6 +344,7 @@ async function main(): Promise<void> {
         apiUrl: ready.url,
         functionKey: ready.functionKey,
         identities,
+        leavers,
         teamsOnly,
         movedOnline,
         sandboxControlUrl: controlUrl,

@@ -30,6 +30,8 @@ export async function startSandboxTenant(options: {
   roles: readonly string[];
   /** A fixed token to accept instead of issuing one (GRAPH_SANDBOX_TOKEN). */
   token?: string;
+  /** Check Graph bodies against the v1.0 schema (default: SANDBOX_CHECK_SHAPES in the environment). */
+  checkShapes?: boolean;
 }): Promise<SandboxLink> {
   const seed = generateTenant({ users: options.users, meetings: options.meetings, seed: options.seed });
   const handle = await startSandbox({
@@ -37,6 +39,7 @@ export async function startSandboxTenant(options: {
     seed,
     roles: options.roles,
     ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.checkShapes !== undefined ? { checkShapes: options.checkShapes } : {}),
   });
   return {
     url: handle.url,

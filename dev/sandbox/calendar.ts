@@ -197,6 +197,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'GET',
     pattern,
     permissions: PERMISSIONS.readEvents,
+    shapes: { response: 'Collection(event)' },
     mailboxParam: 'user',
     handler: (ctx) => {
       allowQueryOptions(ctx.req, LIST_EVENTS_OPTIONS, 'list events');
@@ -213,6 +214,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'GET',
     pattern,
     permissions: PERMISSIONS.readEvents,
+    shapes: { response: 'Collection(event)' },
     mailboxParam: 'user',
     handler: (ctx) => {
       // $filter on calendarView is not documented; refused (stricter than Graph).
@@ -226,6 +228,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/events/:event/instances',
     permissions: PERMISSIONS.readEvents,
+    shapes: { response: 'Collection(event)' },
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
@@ -254,6 +257,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/events/:event',
     permissions: PERMISSIONS.readEvents,
+    shapes: { response: 'event' },
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
@@ -290,6 +294,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'PATCH',
     pattern: '/users/:user/events/:event',
     permissions: PERMISSIONS.writeEvents,
+    shapes: { request: 'event', response: 'event' },
     mailboxParam: 'user',
     eventParam: 'event',
     handler: (ctx) => {
@@ -335,6 +340,7 @@ export const calendarRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/calendar',
     permissions: PERMISSIONS.readCalendar,
+    shapes: { response: 'calendar' },
     mailboxParam: 'user',
     handler: (ctx) => {
       const user = mailbox(ctx);

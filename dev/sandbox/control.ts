@@ -21,6 +21,7 @@
  *   PUT    /_sandbox/users/{id}/mailbox-scope {inScope}  inside or outside the app's Exchange RBAC scope
  *   POST   /_sandbox/events/{id}/lose-online-meeting  its next body PATCH turns the Teams meeting non-online
  *   GET    /_sandbox/groups   POST /_sandbox/groups { id, displayName, members }   groups (create or replace)
+ *   GET    /_sandbox/shape-violations  DELETE takes them   bodies that do not conform to the Graph v1.0 schema
  */
 import { z } from 'zod';
 import { DEFAULT_TOKEN_LIFETIME_SECONDS } from './auth';
@@ -279,6 +280,16 @@ const router = new Router().add(
     }),
   },
   { method: 'GET', pattern: '/groups', handler: h((t) => ({ value: t.listGroups() })) },
+  {
+    method: 'GET',
+    pattern: '/shape-violations',
+    handler: h((t) => ({ enabled: t.shapes.enabled, value: t.shapes.list() })),
+  },
+  {
+    method: 'DELETE',
+    pattern: '/shape-violations',
+    handler: h((t) => ({ enabled: t.shapes.enabled, value: t.shapes.take() })),
+  },
   { method: 'POST', pattern: '/groups', handler: h((t, req) => t.putGroup(json(req))) },
 );
 

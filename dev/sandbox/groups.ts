@@ -63,7 +63,9 @@ function render(m: Member, select: string[] | undefined): Record<string, unknown
         };
   if (!select) return full;
   const out: Record<string, unknown> = { '@odata.type': full['@odata.type'], id: full.id };
-  for (const name of select) out[name] = full[name] ?? null;
+  // A selected property the member's own type does not have (a group's userPrincipalName) is left out.
+  const own = typeProperties(m.kind);
+  for (const name of select) if (own.has(name)) out[name] = full[name] ?? null;
   return out;
 }
 
@@ -84,6 +86,7 @@ export const groupRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/groups/:group/transitiveMembers',
     permissions: READ_GROUP_MEMBERS,
+    shapes: { response: 'Collection(directoryObject)' },
     handler: (ctx) => {
       const select = memberSelect(ctx);
       const members = ctx.tenant.transitiveMembers(ctx.params.group ?? '');

@@ -44,6 +44,11 @@ export interface SandboxOptions {
   validationTimeoutMs?: number;
   /** Delays between change-notification delivery attempts after a non-2xx answer. */
   notificationRetryDelaysMs?: number[];
+  /**
+   * Check every request body, answer and notification against the Graph v1.0 schema (schema-check.ts).
+   * Default: SANDBOX_CHECK_SHAPES=1 in the environment (the test harness sets it).
+   */
+  checkShapes?: boolean;
 }
 
 export interface SandboxHandle {
@@ -56,6 +61,10 @@ export interface SandboxHandle {
   issueToken(roles?: readonly string[], lifetimeSeconds?: number): string;
   /** Programmatic control: the same operations as the control API. */
   tenant: SandboxTenant;
+  /**
+   * Stops the server. With shape checks on, rejects (after stopping) when bodies that do not conform to the
+   * Graph v1.0 schema were seen and not taken (`tenant.shapes.take()`), so the test that caused them fails.
+   */
   stop(): Promise<void>;
 }
 
@@ -83,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   );
   tenant.grantedRoles = [...(options.roles ?? GRAPH_PERMISSION_NAMES)];
+  if (options.checkShapes !== undefined) tenant.shapes.enabled = options.checkShapes;
   let token: string;
   if (options.token !== undefined) {
     tenant.tokens.acceptOpaque(options.token, tenant.grantedRoles);
@@ -118,6 +128,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      const left = tenant.shapes.take();
+      if (left.length) {
+        throw new Error(
+          `The sandbox saw ${left.length} bodies that do not conform to the Graph v1.0 schema:\n` +
+            left.map((v) => `  ${v.direction} ${v.method} ${v.path}: ${v.violations.join('; ')}`).join('\n'),
+        );
+      }
     },
   };
 }

@@ -3,6 +3,7 @@
  * case-insensitively, as Graph's do.
  */
 import type { RoutePermissions } from './auth';
+import type { RouteShapes } from './schema-check';
 import type { SandboxRequest, SandboxResponse } from './http';
 import type { SandboxTenant } from './tenant';
 
@@ -32,9 +33,13 @@ export interface Route {
   eventParam?: string;
 }
 
-/** A Graph route: it must say which application permissions admit it. */
+/**
+ * A Graph route: it must say which application permissions admit it, and the Graph v1.0 types of the body it
+ * accepts and the answer it sends (checked against the official schema when shape checks are on).
+ */
 export interface GraphRoute extends Route {
   permissions: RoutePermissions;
+  shapes: RouteShapes;
 }
 
 export interface RouteMatch<R extends Route = Route> {

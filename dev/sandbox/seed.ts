@@ -78,6 +78,11 @@ export const seedUser = z.object({
   sandboxSipAddress: z.string().optional(),
   /** The user's dial-in (audio conferencing) settings, which the service keeps itself (Graph does not show them). */
   sandboxDialIn: seedDialIn.optional(),
+  /**
+   * What `npm start`'s demo does with the user (no effect on Graph): `leaver` is soft-deleted once the demo has
+   * requested their migration, as a user who leaves while their migration is queued.
+   */
+  sandboxDemo: z.enum(['leaver']).optional(),
 });
 export type SeedUser = z.infer<typeof seedUser>;
 

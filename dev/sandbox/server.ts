@@ -20,6 +20,7 @@ import {
 import { groupRoutes } from './groups';
 import { onlineMeetingRoutes } from './online-meetings';
 import { Router, type GraphRoute, type RouteContext } from './router';
+import { requestViolations, responseViolations } from './schema-check';
 import { subscriptionRoutes } from './subscriptions';
 import type { SandboxTenant } from './tenant';
 import { userRoutes } from './users';
@@ -52,6 +53,7 @@ export class SandboxServer {
     let mailbox: string | null = null;
     let concurrency = 0;
     let routePattern: string | undefined;
+    let checkedRoute: GraphRoute | undefined;
     let permission: string | undefined;
     let res: SandboxResponse;
     try {
@@ -78,7 +80,9 @@ export class SandboxServer {
         }
         const { route, params } = match;
         routePattern = route.pattern;
+        checkedRoute = route;
         permission = authorise(roles, route.permissions);
+        if (this.tenant.shapes.enabled) this.checkRequest(req, route);
         const ctx: RouteContext = { req, params, tenant: this.tenant, baseUrl: this.baseUrl, requestId };
         if (route.mailboxParam) mailbox = this.tenant.findUser(params[route.mailboxParam] ?? '')?.id ?? null;
         const throttle = this.tenant.throttle;
@@ -110,6 +114,9 @@ export class SandboxServer {
         );
       }
     }
+    if (this.tenant.shapes.enabled && checkedRoute && res.json !== undefined) {
+      res = this.checkResponse(req, checkedRoute, res, requestId, clientRequestId);
+    }
     res.headers['request-id'] = requestId;
     res.headers['client-request-id'] = clientRequestId;
     this.tenant.logRequest({
@@ -124,6 +131,68 @@ export class SandboxServer {
       ...(req.batchId ? { batchId: req.batchId } : {}),
     });
     return res;
+  }
+
+  /**
+   * A request body against the route's declared Graph type: a property the v1.0 schema does not declare, or a
+   * value of the wrong kind, answers 400 naming it (stricter than Graph, which may ignore what it does not know)
+   * and is recorded, so the test that sent it fails.
+   */
+  private checkRequest(req: SandboxRequest, route: GraphRoute): void {
+    const raw = req.body?.trim() ?? '';
+    // No body: the handler answers Graph's "Empty Payload" where one is needed.
+    if (raw === '') return;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw) as unknown;
+    } catch {
+      return; // the handler answers Graph's "Unable to read JSON request payload"
+    }
+    const violations = requestViolations(route.shapes, body);
+    if (violations.length === 0) return;
+    this.tenant.shapes.record({
+      direction: 'request',
+      method: req.method,
+      path: req.path,
+      route: route.pattern,
+      violations,
+    });
+    throw new GraphError(
+      400,
+      'BadRequest',
+      `The request body does not conform to the Graph v1.0 schema (${route.shapes.request ?? 'no body'}): ${violations.join('; ')}`,
+    );
+  }
+
+  /**
+   * An answer against the route's declared Graph type (errors against Graph's error shape): one that does not
+   * conform is the sandbox's own bug, recorded and answered 500 naming the property so the calling test fails.
+   */
+  private checkResponse(
+    req: SandboxRequest,
+    route: GraphRoute,
+    res: SandboxResponse,
+    requestId: string,
+    clientRequestId: string,
+  ): SandboxResponse {
+    const violations = responseViolations(route.shapes, res.status, res.json);
+    if (violations.length === 0) return res;
+    this.tenant.shapes.record({
+      direction: 'response',
+      method: req.method,
+      path: req.path,
+      route: route.pattern,
+      violations,
+    });
+    return errorResponse(
+      new GraphError(
+        500,
+        'generalException',
+        `Sandbox answer to ${req.method} ${route.pattern} does not conform to the Graph v1.0 schema (${route.shapes.response ?? 'no body'}): ${violations.join('; ')}`,
+      ),
+      requestId,
+      clientRequestId,
+    );
   }
 
   /** The node:https request listener. */

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { PERMISSIONS } from './auth';
 import { describeIssues, GraphError, noContent, ok, parseJsonBody, type SandboxResponse } from './http';
 import type { GraphRoute, RouteContext } from './router';
+import { graphSchemaViolations } from './schema-check';
 import type { SandboxTenant, StoredUser } from './tenant';
 
 /** Graph's maximum subscription lifetime for users, groups and other directory resources. */
@@ -348,6 +349,18 @@ export class Subscriptions {
   }
 
   private deliver(s: StoredSubscription, kind: Delivery['kind'], url: string, payload: unknown): Delivery {
+    if (this.tenant.shapes.enabled) {
+      const violations = graphSchemaViolations(payload, 'changeNotificationCollection');
+      if (violations.length) {
+        this.tenant.shapes.record({
+          direction: 'notification',
+          method: 'POST',
+          path: url,
+          route: kind,
+          violations,
+        });
+      }
+    }
     const d: Delivery = {
       id: randomUUID(),
       subscriptionId: s.id,
@@ -410,6 +423,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/subscriptions',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { request: 'subscription', response: 'subscription' },
     handler: async (ctx): Promise<SandboxResponse> => {
       const s = await ctx.tenant.subscriptions.create(parseJsonBody(ctx.req));
       return ok(
@@ -422,6 +436,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/subscriptions',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { response: 'Collection(subscription)' },
     handler: (ctx) =>
       ok({
         '@odata.context': subscriptionContext(ctx, false),
@@ -432,6 +447,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/subscriptions/:id',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { response: 'subscription' },
     handler: (ctx) =>
       ok({
         '@odata.context': subscriptionContext(ctx, true),
@@ -442,6 +458,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'PATCH',
     pattern: '/subscriptions/:id',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { request: 'subscription', response: 'subscription' },
     handler: (ctx) => {
       const s = ctx.tenant.subscriptions.patch(ctx.params.id ?? '', parseJsonBody(ctx.req));
       return ok({ '@odata.context': subscriptionContext(ctx, true), ...ctx.tenant.subscriptions.render(s) });
@@ -451,6 +468,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'DELETE',
     pattern: '/subscriptions/:id',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { response: null },
     handler: (ctx) => {
       ctx.tenant.subscriptions.delete(ctx.params.id ?? '');
       return noContent();
@@ -460,6 +478,7 @@ export const subscriptionRoutes: GraphRoute[] = [
     method: 'POST',
     pattern: '/subscriptions/:id/reauthorize',
     permissions: PERMISSIONS.userSubscriptions,
+    shapes: { response: null },
     handler: (ctx) => {
       ctx.tenant.subscriptions.reauthorize(ctx.params.id ?? '');
       return noContent();

@@ -24,6 +24,7 @@ import {
   dateTimeTimeZone,
   seedAttendee,
 } from './seed';
+import { ShapeChecks, shapeChecksFromEnv } from './schema-check';
 import { Subscriptions } from './subscriptions';
 import { Throttle } from './throttle';
 import { dttzToMs, ianaZone, isoUtc, msToDttz } from './time';
@@ -262,13 +263,12 @@ export function carriesMeetingBlob(body: string, joinUrl: string): boolean {
 
 /**
  * Whether a cloud user has an Exchange Online mailbox: an enabled plan of the `exchange` service, in
- * assignedPlans or in an assigned SKU (its disabled plans left out). A user whose seed lists no licences and no
- * plans is taken to have one (the seed says nothing about licensing); a licensed user without any Exchange plan
- * (never licensed for it, or the licence removed) has none, and Graph answers MailboxNotEnabledForRESTAPI for
- * them (msgraph-sdk-javascript#1756).
+ * assignedPlans or in an assigned SKU (its disabled plans left out). A user without any Exchange plan (no licence
+ * at all, never licensed for Exchange, or the licence removed) has none, and Graph answers
+ * MailboxNotEnabledForRESTAPI for them (msgraph-sdk-javascript#1756): a seed that wants a mailbox gives the user
+ * an Exchange plan.
  */
 export function hasExchangeLicence(u: Pick<SeedUser, 'assignedPlans' | 'assignedLicenses'>): boolean {
-  if (u.assignedPlans.length === 0 && u.assignedLicenses.length === 0) return true;
   const exchange = (service: string) => service.toLowerCase() === 'exchange';
   if (u.assignedPlans.some((p) => exchange(p.service) && p.capabilityStatus === 'Enabled')) return true;
   return u.assignedLicenses.some((l) =>
@@ -295,6 +295,8 @@ export class SandboxTenant {
   /** Audio-conferencing bridges of the tenant (online meetings take their dial-in numbers from them). */
   bridges: SeedBridge[] = [];
   readonly subscriptions: Subscriptions;
+  /** Checks of every body against the Graph v1.0 schema (schema-check.ts), with what they found. */
+  readonly shapes = new ShapeChecks(shapeChecksFromEnv());
   private users = new Map<string, StoredUser>();
   private deletedUsers = new Map<string, { sequence: number; reason: 'changed' | 'deleted' }>();
   /** Soft-deleted users (directory deleted items), restorable for 30 days. */

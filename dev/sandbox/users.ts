@@ -241,6 +241,7 @@ export const userRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/directory/deletedItems/:id',
     permissions: PERMISSIONS.readDeletedUsers,
+    shapes: { response: 'directoryObject' },
     handler: (ctx) => {
       allowQueryOptions(ctx.req, ['$select'], 'get deleted item');
       const d = ctx.tenant.deletedUser(ctx.params.id ?? '');
@@ -265,12 +266,18 @@ export const userRoutes: GraphRoute[] = [
       });
     },
   },
-  { method: 'GET', pattern: '/users/delta', permissions: PERMISSIONS.readUsers, handler: deltaHandler },
-  { method: 'GET', pattern: '/users/delta()', permissions: PERMISSIONS.readUsers, handler: deltaHandler },
+  ...['/users/delta', '/users/delta()'].map((pattern): GraphRoute => ({
+    method: 'GET',
+    pattern,
+    permissions: PERMISSIONS.readUsers,
+    shapes: { response: 'Collection(user)' },
+    handler: deltaHandler,
+  })),
   {
     method: 'GET',
     pattern: '/users',
     permissions: PERMISSIONS.readUsers,
+    shapes: { response: 'Collection(user)' },
     handler: (ctx) => {
       allowQueryOptions(ctx.req, ['$select', '$top', '$skiptoken', '$filter', '$count'], 'list users');
       const select = userSelect(ctx);
@@ -296,6 +303,7 @@ export const userRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user',
     permissions: PERMISSIONS.readUsers,
+    shapes: { response: 'user' },
     handler: (ctx) => {
       allowQueryOptions(ctx.req, ['$select', '$expand'], 'get user');
       const u = ctx.tenant.requireUser(ctx.params.user ?? '');
@@ -307,6 +315,7 @@ export const userRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/mailboxSettings',
     permissions: PERMISSIONS.readMailboxSettings,
+    shapes: { response: 'mailboxSettings' },
     mailboxParam: 'user',
     handler: (ctx) => {
       allowQueryOptions(ctx.req, ['$select'], 'get mailboxSettings');
@@ -342,6 +351,7 @@ export const userRoutes: GraphRoute[] = [
     method: 'GET',
     pattern: '/users/:user/licenseDetails',
     permissions: PERMISSIONS.readUsers,
+    shapes: { response: 'Collection(licenseDetails)' },
     handler: (ctx) => {
       const u = ctx.tenant.requireUser(ctx.params.user ?? '');
       return ok({

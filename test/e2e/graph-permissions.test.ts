@@ -99,15 +99,31 @@ describe('the demo on the strict sandbox: permissions from the one list', () => 
 
     // Only documented cases fail.
     const statuses = z
-      .array(z.object({ state: z.string(), lastMessageCode: z.string().optional() }))
+      .array(z.object({ state: z.string(), lastMessageCode: z.string().optional(), lastMessage: z.string() }))
       .parse(
         await (
           await fetch(`${host.apiUrl}/api/migrations`, { headers: { 'x-functions-key': host.functionKey } })
         ).json(),
       );
-    for (const s of statuses.filter((x) => x.state === 'Failed')) {
+    const failed = statuses.filter((x) => x.state === 'Failed');
+    for (const s of failed) {
       assert.ok(DOCUMENTED_FAILURES.has(s.lastMessageCode ?? ''), `a user failed with ${s.lastMessageCode}`);
     }
+    // The generated 18-user tenant has one of each: an on-premises mailbox, an unlicensed cloud user (no
+    // mailbox) and a user who left (soft-deleted) while queued; the admin tells them apart by lastMessage.
+    const count = (code: string) => failed.filter((x) => x.lastMessageCode === code).length;
+    assert.deepEqual(
+      [count('mailboxOnPremises'), count('mailboxUnlicensed'), count('userSoftDeleted')],
+      [1, 1, 1],
+      JSON.stringify(failed),
+    );
+    assert.equal(new Set(failed.map((x) => x.lastMessage)).size, 3, 'three distinct lastMessages');
+    assert.match(
+      host.output(),
+      /^Demo result: 18 users: 15 Succeeded, 3 Failed \(.*1 on-premises mailbox.*\)/m,
+    );
+    assert.match(host.output(), /1 no Exchange licence/);
+    assert.match(host.output(), /1 user deleted/);
   });
 
   it('`npm run mms -- preflight` passes on the sandbox, and names the fix when the scope or the policy is taken away', async () => {

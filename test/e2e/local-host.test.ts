@@ -73,6 +73,22 @@ describe('npm start (local host, black box)', () => {
       const noToken = await fetch(`${graphUrl}/v1.0/users/delta`);
       assert.equal(noToken.status, 401);
 
+      // The test harness turns the sandbox's Graph v1.0 shape checks on for the local host too: a request body
+      // with a property the schema does not declare is refused and recorded (the harness's stop() fails on what
+      // is left, so it is taken here).
+      const typo = await fetch(`${graphUrl}/v1.0/subscriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ changeType: 'updated', resource: '/users', notificationURL: 'https://x' }),
+      });
+      assert.equal(typo.status, 400);
+      assert.match(await typo.text(), /notificationURL/);
+      const control = row(out, 'Sandbox control');
+      const recorded = await fetch(`${control}/shape-violations`, { method: 'DELETE' });
+      const found = (await recorded.json()) as { enabled: boolean; value: { violations: string[] }[] };
+      assert.equal(found.enabled, true);
+      assert.match(found.value.map((v) => v.violations.join()).join(), /'notificationURL' is not a declared/);
+
       const tables = row(out, 'Table Storage');
       const hostPid = Number(/\(pid (\d+)\)/.exec(out)?.[1]);
       assert.ok(hostPid > 0, 'the function host pid is printed');

@@ -4,7 +4,8 @@
  * `GET /api/migrations?summaryOnly=true` until nothing is Pending or InProgress; then compare what the sandbox
  * holds with what the generator says each event is (its `sandboxCase`):
  *
- * - every user Succeeded, or Failed with the mailboxOnPremises lastMessage when the mailbox is on-premises;
+ * - every user Succeeded, or Failed with the mailboxOnPremises / mailboxUnlicensed lastMessage when Graph cannot
+ *   reach the mailbox (on premises, or a cloud user without an Exchange licence);
  * - every eligible meeting (organizer copy) has its block replaced: the new block is found, of the same kind
  *   (target Current), carries the event's Teams join link and the organizer's current conference id and toll
  *   number; every character outside the block is unchanged;
@@ -89,6 +90,7 @@ interface RawUser {
   id: string;
   userPrincipalName: string;
   sandboxMailboxLocation?: 'exchangeOnline' | 'onPremises';
+  assignedPlans?: { service: string; capabilityStatus: string }[];
   sandboxDialIn?: {
     provider: 'Microsoft' | 'ThirdParty';
     enabled: boolean;
@@ -97,6 +99,18 @@ interface RawUser {
     tollFreeNumber?: string;
   };
 }
+/**
+ * Why Graph cannot reach the user's mailbox, as the code the run must end with: on-premises, or a cloud user
+ * without an enabled Exchange plan (no mailbox at all); null when it can.
+ */
+function unreachable(u: RawUser): 'mailboxOnPremises' | 'mailboxUnlicensed' | null {
+  if (u.sandboxMailboxLocation === 'onPremises') return 'mailboxOnPremises';
+  const exchange = (u.assignedPlans ?? []).some(
+    (p) => p.service.toLowerCase() === 'exchange' && p.capabilityStatus === 'Enabled',
+  );
+  return exchange ? null : 'mailboxUnlicensed';
+}
+
 interface UpdateLog {
   value: { eventId: string; attendee: string; cause?: 'patch' | 'seriesMasterPatch' }[];
   counts: Record<string, { total: number; byAttendee: Record<string, number> }>;
@@ -291,13 +305,13 @@ async function checkEndState(
     const s = statusById.get(u.id);
     assert.ok(s, `a status for ${u.userPrincipalName}`);
     assert.equal(s.userPrincipalName, u.userPrincipalName);
-    if (u.sandboxMailboxLocation === 'onPremises') {
+    const cause = unreachable(u);
+    if (cause) {
       problems.check(
         s.state === 'Failed' &&
-          s.lastMessageCode === 'mailboxOnPremises' &&
-          s.lastMessage.startsWith(LAST_MESSAGES.mailboxOnPremises.template) &&
-          /Move the mailbox to Exchange Online/.test(s.lastMessage),
-        'on-premises mailbox not Failed with the mailboxOnPremises lastMessage',
+          s.lastMessageCode === cause &&
+          s.lastMessage.startsWith(LAST_MESSAGES[cause].template),
+        `unreachable mailbox not Failed with the ${cause} lastMessage`,
         `${u.userPrincipalName}: ${s.state} ${s.lastMessageCode} ${s.lastMessage}`,
       );
     } else {
@@ -313,7 +327,7 @@ async function checkEndState(
   const ledgers = new Map<string, Map<string, MeetingRow>>();
   let pagedUsers = 0;
   for (const u of users) {
-    if (u.sandboxMailboxLocation === 'onPremises') continue;
+    if (unreachable(u)) continue;
     const { rows, pages } = await api.meetings(u.id);
     if (pages > 1) pagedUsers++;
     const byId = new Map(rows.map((r) => [r.eventId, r]));
@@ -331,8 +345,8 @@ async function checkEndState(
     const now = afterById.get(ev.id);
     assert.ok(now, `event ${ev.id} still exists`);
     const label = `${user.userPrincipalName} ${ev.type} ${ev.sandboxCase ?? ''} ${ev.id}`;
-    if (user.sandboxMailboxLocation === 'onPremises') {
-      problems.check(now.body.content === ev.body.content, 'on-premises mailbox event changed', label);
+    if (unreachable(user)) {
+      problems.check(now.body.content === ev.body.content, 'unreachable mailbox event changed', label);
       continue;
     }
     const expected = expectationFor(ev, user);
@@ -422,7 +436,7 @@ async function checkEndState(
 
   // --- counts in the status records
   for (const u of users) {
-    if (u.sandboxMailboxLocation === 'onPremises') continue;
+    if (unreachable(u)) continue;
     const mine = organizerEvents.filter((e) => e.organizerUserId === u.id && updated.has(e.id)).length;
     const s = statusById.get(u.id);
     problems.check(

@@ -13,5 +13,8 @@ export function testEnvironment(root: string, tablesConnectionString: string): R
     NODE_ENV: 'test',
     // npm start's demo migrates every sandbox user; end-to-end tests turn it on only where they test it.
     MMS_DEMO: '0',
+    // Every sandbox a test starts (in-process or behind a local host) checks each Graph request body, answer and
+    // notification against the official v1.0 schema; what does not conform fails the test (dev/sandbox/schema-check.ts).
+    SANDBOX_CHECK_SHAPES: '1',
   };
 }

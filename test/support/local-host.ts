@@ -83,6 +83,25 @@ export function startupRow(output: string, label: string): string | undefined {
   return new RegExp(`^\\s+${escapeRegExp(label)}\\s+(\\S+)`, 'm').exec(output)?.[1];
 }
 
+/**
+ * What the local host's sandbox recorded as not conforming to the Graph v1.0 schema (SANDBOX_CHECK_SHAPES=1, set
+ * by the test harness), taken so a test that provoked them on purpose is not blamed twice; empty without a sandbox.
+ */
+async function shapeViolations(output: string): Promise<string[]> {
+  const control = startupRow(output, 'Sandbox control');
+  if (!control) return [];
+  try {
+    const res = await fetch(`${control}/shape-violations`, { method: 'DELETE' });
+    if (!res.ok) return [`GET ${control}/shape-violations answered ${res.status}`];
+    const body = (await res.json()) as {
+      value: { direction: string; method: string; path: string; violations: string[] }[];
+    };
+    return body.value.map((v) => `  ${v.direction} ${v.method} ${v.path}: ${v.violations.join('; ')}`);
+  } catch {
+    return []; // the host is already gone (a test that kills it)
+  }
+}
+
 /** Starts `npm start` with `--port 0 --settings <tmp> --data <tmp>` plus `args`, and waits until it is ready. */
 export async function startLocalHost(args: string[], options: LocalHostOptions = {}): Promise<LocalHost> {
   const dir = mkdtempSync(join(tmpdir(), options.tmpPrefix ?? 'mms-e2e-'));
@@ -110,6 +129,13 @@ export async function startLocalHost(args: string[], options: LocalHostOptions =
   };
   const stop = async (signal: NodeJS.Signals = 'SIGINT', timeoutMs = 20_000) => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const violations = running() ? await shapeViolations(out) : [];
+    if (violations.length) {
+      cleanup();
+      throw new Error(
+        `the sandbox saw Graph bodies that do not conform to the v1.0 schema:\n${violations.join('\n')}`,
+      );
+    }
     try {
       if (running()) child.kill(signal);
       const timeout = new Promise<undefined>(

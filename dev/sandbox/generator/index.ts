@@ -628,16 +628,22 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
     const language = LANGUAGES[i % LANGUAGES.length] ?? null;
     const zone = MAILBOX_ZONES[i % MAILBOX_ZONES.length]!;
     const thirdParty = i % 13 === 7;
+    // A cloud user whose licence was removed (or never given): no Exchange plan, so no mailbox (Graph answers
+    // MailboxNotEnabledForRESTAPI); and a user who leaves (soft-deleted) after the demo requested their migration.
+    const mailboxOnPrem = i % 17 === 5;
+    const homedOnPrem = i % 11 === 3;
+    // Both cloud-only (not synchronised from Active Directory), so nothing else explains their outcome.
+    const unlicensed = i % 19 === 9 && !mailboxOnPrem && !homedOnPrem;
+    const leaver = i % 19 === 10 && !mailboxOnPrem && !homedOnPrem;
     const profile: LicenceProfile = thirdParty
       ? 'NOPSTNCONF'
       : LICENCE_ROTATION[i % LICENCE_ROTATION.length]!;
     const assignedDay = today - rng.int(30, 2000);
-    const lic = licences(
+    const licensed = licences(
       profile,
       `${dateString(assignedDay)}T${pad(rng.int(0, 23))}:${pad(rng.int(0, 59))}:${pad(rng.int(0, 59))}Z`,
     );
-    const mailboxOnPrem = i % 17 === 5;
-    const homedOnPrem = i % 11 === 3;
+    const lic = unlicensed ? { assignedLicenses: [], assignedPlans: [], audio: false } : licensed;
     const id = rng.guid();
 
     let dialIn: SeedDialIn;
@@ -711,6 +717,7 @@ export function generateTenant(options: GenerateOptions): TenantSeedInput {
         sandboxSipHoming: homedOnPrem ? 'onPremises' : 'online',
         sandboxSipAddress: `sip:${upn}`,
         sandboxDialIn: dialIn,
+        ...(leaver ? { sandboxDemo: 'leaver' as const } : {}),
       },
       person,
       alias,

@@ -61,6 +61,15 @@ const seed: TenantSeedInput = {
       userPrincipalName: `alice@${DOMAIN}`,
       displayName: 'Alice',
       mail: `alice@${DOMAIN}`,
+      // Exchange Online (a cloud user without an Exchange plan has no mailbox).
+      assignedPlans: [
+        {
+          assignedDateTime: '2024-01-01T00:00:00Z',
+          capabilityStatus: 'Enabled',
+          service: 'exchange',
+          servicePlanId: 'efb87545-963c-4e0d-99df-69c6916d9eb0',
+        },
+      ],
     },
   ],
   events: [

@@ -6,6 +6,7 @@
  * Failed with the catalogue's lastMessage, and a second migration that sends no update at all.
  */
 import assert from 'node:assert/strict';
+import { CONVERTED_FINGERPRINT_PREFIX } from '../../../shared/services/teams-conversion';
 import { after, before, describe, it } from 'node:test';
 import { LAST_MESSAGES } from '../../../shared/domain/last-message';
 import { findOnlineMeetingBlock } from '../../../shared/domain/meeting-block';
@@ -13,6 +14,7 @@ import { MARKER_PROPERTY_ID } from '../../../shared/graph/ports';
 import {
   deliver,
   expectedUpdatesPerAttendee,
+  hasMailbox,
   onlineUsers,
   organizerEvents,
   requestRun,
@@ -32,11 +34,21 @@ describe('migrateUser: a whole generated tenant', () => {
   });
   after(() => f.stop());
 
-  it('ends every Exchange Online user Succeeded and every on-premises mailbox Failed with the catalogue message', async () => {
+  it('ends every Exchange Online user Succeeded, every on-premises or unlicensed mailbox Failed with the catalogue message', async () => {
     assert.ok(
       f.seed.users.some((u) => u.sandboxMailboxLocation === 'onPremises'),
       'the tenant has an on-prem mailbox',
     );
+    const unlicensed = f.seed.users.filter(
+      (u) => u.sandboxMailboxLocation === 'exchangeOnline' && !hasMailbox(u),
+    );
+    assert.ok(unlicensed.length > 0, 'the tenant has a cloud user without an Exchange licence');
+    for (const u of unlicensed) {
+      const s = await f.repos.status.get(u.id);
+      assert.equal(s?.state, 'Failed', u.userPrincipalName);
+      assert.equal(s.lastMessageCode, 'mailboxUnlicensed');
+      assert.ok(s.lastMessage.startsWith(LAST_MESSAGES.mailboxUnlicensed.template), s.lastMessage);
+    }
     for (const u of f.seed.users) {
       const s = await f.repos.status.get(u.id);
       assert.ok(s, `status of ${u.userPrincipalName}`);
@@ -45,7 +57,7 @@ describe('migrateUser: a whole generated tenant', () => {
         assert.equal(s.lastMessageCode, 'mailboxOnPremises');
         assert.ok(s.lastMessage.startsWith(LAST_MESSAGES.mailboxOnPremises.template), s.lastMessage);
         assert.ok(s.lastMessage.includes('Move the mailbox to Exchange Online'), s.lastMessage);
-      } else {
+      } else if (hasMailbox(u)) {
         assert.equal(s.state, 'Succeeded', `${u.userPrincipalName}: ${s.lastMessage}`);
         assert.equal(s.failedMeeting, 0);
         assert.equal(s.progress, null);
@@ -82,11 +94,23 @@ describe('migrateUser: a whole generated tenant', () => {
       );
       assert.notEqual(now.body.content.slice(neu.start, neu.end), ev.body.content.slice(old.start, old.end));
       assert.equal(neu.kind, old.kind, 'refreshed in its own kind');
-      assert.equal(neu.joinUrl, old.joinUrl, 'join link kept');
+      // A Teams block is written from its Teams meeting: the meeting's own link (Graph's joinWebUrl), which the
+      // newest template's short /meet/ link stands for; a Skype block keeps its link.
+      if (neu.kind === 'teams') {
+        assert.ok(
+          neu.joinUrl === old.joinUrl || neu.joinUrl === ev.onlineMeeting?.joinUrl,
+          `${ev.sandboxCase}: the meeting's own join link`,
+        );
+      } else {
+        assert.equal(neu.joinUrl, old.joinUrl, 'join link kept');
+      }
       const marker = now.extendedProperties.find(
         (p) => p.id.toLowerCase() === MARKER_PROPERTY_ID.toLowerCase(),
       );
-      assert.ok(marker?.value.startsWith('v1:'), `${ev.sandboxCase}: marker written`);
+      assert.ok(
+        marker?.value.startsWith(neu.kind === 'teams' ? CONVERTED_FINGERPRINT_PREFIX : 'v1:'),
+        `${ev.sandboxCase}: marker written`,
+      );
       assert.equal(f.calendar.patched.get(ev.id), 1, `${ev.sandboxCase}: PATCHed exactly once`);
     }
     assert.ok(updated > 50, `enough eligible meetings (${updated})`);

@@ -29,7 +29,7 @@ import { requestUserMigration } from '../../../shared/services/request-migration
 import { STALLED_AFTER_MS } from '../../../shared/services/run-lifecycle';
 import type { StatusRepository } from '../../../shared/storage/repositories/status-repository';
 import type { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
-import { organizerEvents, received, startFixture, type Fixture } from './fixture';
+import { organizerEvents, received, startFixture, type Fixture, hasMailbox } from './fixture';
 
 /** mulberry32 */
 function prng(seed: number): () => number {
@@ -108,7 +108,7 @@ describe('service layer under faults (model-based)', () => {
   it('nobody stuck, every accepted request covered, no second update, whatever fails', async () => {
     const users = f.seed.users.filter(
       (u) =>
-        u.sandboxMailboxLocation === 'exchangeOnline' &&
+        hasMailbox(u) &&
         organizerEvents(f).some((x) => x.ev.organizerUserId === u.id && x.expect.kind === 'update'),
     );
     assert.ok(users.length >= 24, `enough users with meetings to update (${users.length})`);

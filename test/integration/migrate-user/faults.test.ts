@@ -17,6 +17,7 @@ import {
   requestRun,
   startFixture,
   type Fixture,
+  hasMailbox,
 } from './fixture';
 
 function eligibleOf(f: Fixture, userId: string): string[] {
@@ -32,10 +33,7 @@ describe('migrateUser with faults and refusals', () => {
   });
   after(() => f.stop());
 
-  const users = () =>
-    f.seed.users.filter(
-      (u) => u.sandboxMailboxLocation === 'exchangeOnline' && eligibleOf(f, u.id).length >= 3,
-    );
+  const users = () => f.seed.users.filter((u) => hasMailbox(u) && eligibleOf(f, u.id).length >= 3);
 
   it('429/503 on 10 % of Graph requests: same end state, every eligible meeting updated once', async () => {
     f.sandbox.tenant.throttle.setFaults({ rate: 0.1, statuses: [429, 503], retryAfterSeconds: 0, seed: 3 });

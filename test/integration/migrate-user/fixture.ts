@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { startSandbox, type SandboxHandle } from '../../../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../../../dev/sandbox/generator';
 import { tenantSeed, type TenantSeed } from '../../../dev/sandbox/seed';
-import type { StoredEvent } from '../../../dev/sandbox/tenant';
+import { hasExchangeLicence, type StoredEvent } from '../../../dev/sandbox/tenant';
 import { loadLocalData } from '../../../dev/local-data';
 import type { Config } from '../../../shared/config';
 import type { SkipReason } from '../../../shared/domain/eligibility';
@@ -186,7 +186,7 @@ export function expectationFor(f: Fixture, ev: StoredEvent): Expectation | null 
   if (!c || c.attendeeCopy || ev.mailboxUserId !== ev.organizerUserId) return null;
   const organizer = f.seed.users.find((u) => u.id === ev.organizerUserId);
   if (!organizer) return null;
-  if (organizer.sandboxMailboxLocation === 'onPremises') return { kind: 'untouched' };
+  if (!hasMailbox(organizer)) return { kind: 'untouched' };
   if (ev.type === 'exception' && ev.isCancelled) return { kind: 'untouched' };
   switch (c.case) {
     case 'past':
@@ -229,9 +229,17 @@ export function organizerEvents(f: Fixture): { ev: StoredEvent; expect: Expectat
   return out;
 }
 
+/**
+ * Whether Graph reaches the user's mailbox: in Exchange Online and licensed for it (a cloud user without an
+ * Exchange plan has no mailbox: MailboxNotEnabledForRESTAPI).
+ */
+export function hasMailbox(u: TenantSeed['users'][number]): boolean {
+  return u.sandboxMailboxLocation === 'exchangeOnline' && hasExchangeLicence(u);
+}
+
 /** Users whose mailbox is in Exchange Online. */
 export function onlineUsers(f: Fixture) {
-  return f.seed.users.filter((u) => u.sandboxMailboxLocation === 'exchangeOnline');
+  return f.seed.users.filter(hasMailbox);
 }
 
 /**

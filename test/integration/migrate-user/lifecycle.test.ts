@@ -15,7 +15,15 @@ import { sweepStalledMigrations } from '../../../shared/services/migrate-user';
 import { requestUserMigration, type RequestMigrationPorts } from '../../../shared/services/request-migration';
 import { STALLED_AFTER_MS } from '../../../shared/services/run-lifecycle';
 import type { StatusRepository } from '../../../shared/storage/repositories/status-repository';
-import { deliver, organizerEvents, received, requestRun, startFixture, type Fixture } from './fixture';
+import {
+  deliver,
+  organizerEvents,
+  received,
+  requestRun,
+  startFixture,
+  type Fixture,
+  hasMailbox,
+} from './fixture';
 
 /** A publisher whose next `failures` sends fail (the namespace is down), recording the rest. */
 class FlakyPublisher implements QueuePublisher {
@@ -65,10 +73,7 @@ describe('run lifecycle: never stuck', () => {
   });
   after(() => f.stop());
 
-  const candidates = () =>
-    f.seed.users.filter(
-      (u) => u.sandboxMailboxLocation === 'exchangeOnline' && eligibleOf(f, u.id).length >= 4,
-    );
+  const candidates = () => f.seed.users.filter((u) => hasMailbox(u) && eligibleOf(f, u.id).length >= 4);
 
   function requestPorts(now: () => Date): RequestMigrationPorts {
     return {

@@ -13,7 +13,7 @@ import {
   type MeetingResultsPage,
   type MigrationQueryPorts,
 } from '../../../shared/services/migration-queries';
-import { deliver, organizerEvents, requestRun, startFixture, type Fixture } from './fixture';
+import { deliver, organizerEvents, requestRun, startFixture, type Fixture, hasMailbox } from './fixture';
 
 describe('per-meeting results of every migration', () => {
   let f: Fixture;
@@ -32,7 +32,7 @@ describe('per-meeting results of every migration', () => {
   const usersWithUpdates = () =>
     f.seed.users.filter(
       (u) =>
-        u.sandboxMailboxLocation === 'exchangeOnline' &&
+        hasMailbox(u) &&
         organizerEvents(f).filter((x) => x.ev.organizerUserId === u.id && x.expect.kind === 'update')
           .length >= 3,
     );

@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LedgerEntry } from '../../../shared/storage/repositories/ledger-repository';
 import type { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
-import { deliver, organizerEvents, requestRun, startFixture, type Fixture } from './fixture';
+import { deliver, organizerEvents, requestRun, startFixture, type Fixture, hasMailbox } from './fixture';
 
 /** Exchange Online users with at least `n` meetings to update. */
 function usersWithUpdates(f: Fixture, n: number) {
   return f.seed.users.filter(
     (u) =>
-      u.sandboxMailboxLocation === 'exchangeOnline' &&
+      hasMailbox(u) &&
       organizerEvents(f).filter((x) => x.ev.organizerUserId === u.id && x.expect.kind === 'update').length >=
         n,
   );

@@ -11,7 +11,15 @@ import { requestMigration } from '../../../shared/domain/status';
 import { EmbeddedQueue } from '../../../shared/queue/embedded';
 import { QUEUES } from '../../../shared/queue/port';
 import { handleMigrationMessage, MIGRATION_QUEUE_MAX_DELIVERY } from '../../../shared/services/migrate-user';
-import { deliver, organizerEvents, received, requestRun, startFixture, type Fixture } from './fixture';
+import {
+  deliver,
+  organizerEvents,
+  received,
+  requestRun,
+  startFixture,
+  type Fixture,
+  hasMailbox,
+} from './fixture';
 
 function eligibleOf(f: Fixture, userId: string): string[] {
   return organizerEvents(f)
@@ -26,9 +34,7 @@ function assertEachPatchedOnce(f: Fixture, ids: readonly string[]): void {
 
 /** Exchange Online users with eligible meetings, skipping third-party-provider ones. */
 function candidates(f: Fixture) {
-  return f.seed.users.filter(
-    (u) => u.sandboxMailboxLocation === 'exchangeOnline' && eligibleOf(f, u.id).length >= 4,
-  );
+  return f.seed.users.filter((u) => hasMailbox(u) && eligibleOf(f, u.id).length >= 4);
 }
 
 describe('migrateUser under redelivery', () => {

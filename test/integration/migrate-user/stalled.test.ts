@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { runKeyOfMessage } from '../../../shared/services/migration-messages';
 import { STALLED_AFTER_MS, sweepStalledMigrations } from '../../../shared/services/migrate-user';
 import { startMigration } from '../../../shared/domain/status';
-import { requestRun, startFixture, type Fixture } from './fixture';
+import { requestRun, startFixture, type Fixture, hasMailbox } from './fixture';
 
 describe('sweepStalledMigrations', () => {
   let f: Fixture;
@@ -18,7 +18,7 @@ describe('sweepStalledMigrations', () => {
   after(() => f.stop());
 
   it('takes over a run with no heartbeat for longer than the limit, sends its message now, and leaves live runs alone', async () => {
-    const [stalledUser, liveUser] = f.seed.users.filter((u) => u.sandboxMailboxLocation === 'exchangeOnline');
+    const [stalledUser, liveUser] = f.seed.users.filter((u) => hasMailbox(u));
     assert.ok(stalledUser && liveUser);
     const t0 = new Date();
     const later = new Date(t0.getTime() + STALLED_AFTER_MS + 60_000);

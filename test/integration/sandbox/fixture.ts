@@ -85,7 +85,7 @@ export function baseSeed(): TenantSeedInput {
       }),
       user(BOB, 'Bob', { assignedPlans: [TEAMS1_ASSIGNED, EXCHANGE_ASSIGNED] }),
       user(CAROL, 'Carol', { sandboxMailboxLocation: 'onPremises' }),
-      user(DAVE, 'Dave'),
+      user(DAVE, 'Dave', { assignedPlans: [EXCHANGE_ASSIGNED] }),
     ],
     events: [
       {

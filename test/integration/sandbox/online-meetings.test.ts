@@ -90,6 +90,14 @@ describe('sandbox: Teams online meetings', () => {
     assert.match(graphError(missing).message, /externalId/);
     const unknown = await createOrGet(ALICE, { externalId: 'x', isOnlineMeeting: true });
     assert.equal(unknown.status, 400, 'properties the request body does not document are refused');
+    if (sb.tenant.shapes.enabled) {
+      // Both bodies were refused by the schema check and recorded against the test that sent them.
+      const seen = sb.tenant.shapes.take().flatMap((v) => v.violations);
+      assert.deepEqual(seen, [
+        'externalId: required parameter of onlineMeeting.createOrGet missing',
+        "isOnlineMeeting: 'isOnlineMeeting' is not a parameter of onlineMeeting.createOrGet",
+      ]);
+    }
     const backwards = await createOrGet(ALICE, {
       externalId: 'y',
       startDateTime: '2030-01-02T00:00:00Z',

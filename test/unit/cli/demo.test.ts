@@ -142,6 +142,42 @@ describe('runDemo', () => {
     );
   });
 
+  it('soft-deletes the leavers in the sandbox once their migration is requested', async () => {
+    const calls: string[] = [];
+    const fake = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      calls.push(`${init?.method ?? 'GET'} ${url}`);
+      if (init?.method === 'POST') {
+        const body = JSON.parse(init.body as string) as { identity: string };
+        return Promise.resolve(json(record(body.identity, 'Pending'), 202));
+      }
+      if (init?.method === 'DELETE') return Promise.resolve(json({ ok: true }));
+      return Promise.resolve(
+        json([
+          record('a@x.y', 'Succeeded'),
+          record('gone@x.y', 'Failed', { lastMessageCode: 'userSoftDeleted', lastMessage: 'deleted' }),
+        ]),
+      );
+    };
+    const lines: string[] = [];
+    const result = await runDemo({
+      apiUrl: 'http://api.test',
+      functionKey: 'k',
+      identities: ['a@x.y', 'gone@x.y'],
+      leavers: ['gone@x.y'],
+      sandboxControlUrl: 'https://127.0.0.1:1/_sandbox',
+      intervalMs: 1,
+      log: (l) => lines.push(l),
+      fetch: fake,
+    });
+    assert.ok(result, lines.join('\n'));
+    const posts = calls.filter((c) => c.startsWith('POST')).length;
+    const del = calls.indexOf('DELETE https://127.0.0.1:1/_sandbox/users/gone%40x.y?mode=soft');
+    assert.ok(del >= posts, `deleted after every migration was requested: ${calls.join(', ')}`);
+    assert.match(lines.join('\n'), /Demo: gone@x\.y leaves the company before their migration runs/);
+    assert.match(result.line, /^2 users: 1 Succeeded, 1 Failed \(user deleted\)/);
+  });
+
   it('logs and answers null when the API cannot be reached, without throwing', async () => {
     const lines: string[] = [];
     const refused = () =>
