@@ -209,9 +209,12 @@ export class GraphClient {
     const idempotent = call.idempotent ?? call.method !== 'POST';
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) this.counters.retried++;
-      const outcome = await (call.mailbox !== undefined
+      // The mailbox's slot is held while the request is out (sent, answered, its answer read); the answer is
+      // parsed after the slot is free, so the next request goes out meanwhile.
+      const raw = await (call.mailbox !== undefined
         ? this.limiter.run(call.mailbox, () => this.attempt(call, operation))
         : this.attempt(call, operation));
+      const outcome = raw instanceof GraphRequestError ? raw : this.interpret(raw, operation);
       if (!(outcome instanceof GraphRequestError)) return outcome;
 
       const err = outcome;
@@ -243,8 +246,11 @@ export class GraphClient {
     }
   }
 
-  /** One HTTP attempt. Returns the error instead of throwing it, so the retry loop can decide. */
-  private async attempt(call: GraphCall, operation: string): Promise<GraphResult | GraphRequestError> {
+  /** One HTTP attempt: the answer's status, headers and text. Returns a network error instead of throwing it. */
+  private async attempt(
+    call: GraphCall,
+    operation: string,
+  ): Promise<{ res: Response; text: string } | GraphRequestError> {
     this.counters.requests++;
     let req: GraphRequest = this.sdk
       .api(call.path)
@@ -284,6 +290,14 @@ export class GraphClient {
         operation,
       });
     }
+    return { res, text };
+  }
+
+  /** The answer as a result (2xx) or as the error to retry or throw. */
+  private interpret(
+    { res, text }: { res: Response; text: string },
+    operation: string,
+  ): GraphResult | GraphRequestError {
     let body: unknown = undefined;
     if (text !== '') {
       try {
