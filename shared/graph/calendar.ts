@@ -215,8 +215,17 @@ export class GraphCalendarGateway implements CalendarGateway {
       });
       const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
       if (kept.length > 0) yield kept;
-      for (const master of masters) {
-        yield* this.exceptionsOf(userId, master.id, top, mayBeCurrent, inWindow);
+      // The page's series' exceptions: every list asked for at once, then the exceptions read at once, `top` at a
+      // time (the mailbox limiter keeps them within 4 in flight): one series after the other would leave the
+      // mailbox's other slots idle while the listing waits for each answer.
+      const lists = await Promise.all(masters.map((m) => this.exceptionIds(userId, m.id, mayBeCurrent)));
+      const ids = lists.flat();
+      for (let i = 0; i < ids.length; i += top) {
+        const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
+        const exceptions = read.filter(
+          (e): e is MeetingEvent => e !== null && e.type === 'exception' && e.isOrganizer && inWindow(e),
+        );
+        if (exceptions.length > 0) yield exceptions;
       }
     }
   }
@@ -261,17 +270,16 @@ export class GraphCalendarGateway implements CalendarGateway {
   }
 
   /**
-   * The series' exceptions in [now, horizon), the documented way: the master's `exceptionOccurrences` (event.md;
-   * a filter on /instances is undocumented and /instances is reported to leave exceptions out), then each
-   * exception read on its own, with the marker (an extended property is documented to expand on a single GET).
+   * The ids of a series' exceptions (not cancelled) that may still be current, the documented way: the master's
+   * `exceptionOccurrences` (event.md; a filter on /instances is undocumented and /instances is reported to leave
+   * exceptions out). The caller then reads each exception on its own, with the marker (an extended property is
+   * documented to expand on a single GET).
    */
-  private async *exceptionsOf(
+  private async exceptionIds(
     userId: string,
     masterId: string,
-    top: number,
     mayBeCurrent: (e: Pick<MeetingEvent, 'start'>) => boolean,
-    inWindow: (e: MeetingEvent) => boolean,
-  ): AsyncGenerator<MeetingEvent[]> {
+  ): Promise<string[]> {
     const operation = `list exceptions of ${masterId}`;
     const res = await this.graph.send({
       method: 'GET',
@@ -283,16 +291,9 @@ export class GraphCalendarGateway implements CalendarGateway {
       headers: { Prefer: CALENDAR_PREFER },
       operation,
     });
-    const ids = parseGraph(exceptionList, res.body, operation)
+    return parseGraph(exceptionList, res.body, operation)
       .exceptionOccurrences.filter((e) => e.isCancelled !== true && mayBeCurrent(e))
       .map((e) => e.id);
-    for (let i = 0; i < ids.length; i += top) {
-      const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
-      const kept = read.filter(
-        (e): e is MeetingEvent => e !== null && e.type === 'exception' && e.isOrganizer && inWindow(e),
-      );
-      if (kept.length > 0) yield kept;
-    }
   }
 
   async getEvent(userId: string, eventId: string): Promise<MeetingEvent | null> {

@@ -12,9 +12,9 @@
  * is deleted when the handler completes it; so a process killed at any point leaves each message either
  * completed or stored, and a restarted queue delivers the stored ones again once their locks expire.
  *
- * Writes are group-committed per partition (shared/storage/group-commit.ts): while one entity group transaction
- * of a partition is in flight, the next writes gather and leave together, so a burst of sends costs a few
- * requests instead of one per message; each write still resolves only once its row is stored.
+ * Writes are group-committed per partition (shared/storage/group-commit.ts): while up to 4 entity group
+ * transactions of a partition are in flight, the next writes gather and leave together, so a burst of sends
+ * costs a few requests instead of one per message; each write still resolves only once its row is stored.
  */
 import { z } from 'zod';
 import type { Config } from '../config';
@@ -85,7 +85,8 @@ export class TableQueueStore implements QueueStore {
 
   constructor(config: Pick<Config, 'tables' | 'tablesPrefix'>) {
     this.table = new TableRepository({ settings: config, logicalName: QUEUE_TABLE, schema: messageSchema });
-    this.writes = new PartitionGroupCommit(this.table);
+    // A few transactions of a partition at once: a burst's rows leave in parallel batches, not one after another.
+    this.writes = new PartitionGroupCommit(this.table, { maxInFlight: 4 });
   }
 
   /** Requests made to the table for writes, and the row writes asked for (benchmarks, tests). */

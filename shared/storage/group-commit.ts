@@ -1,15 +1,16 @@
 /**
- * Group commit of single-row writes into entity group transactions, per partition: while one transaction of a
- * partition is in flight, the next writes of that partition gather, and leave together (up to
- * MAX_TRANSACTION_ROWS) as soon as it ends. A lone write leaves at once: batching never waits for a timer, so a
- * quiet store answers as fast as before and a busy one makes one request where it made a hundred.
+ * Group commit of single-row writes into entity group transactions, per partition: while `maxInFlight`
+ * transactions of a partition are in flight (default 1), the next writes of that partition gather, and leave
+ * together (up to MAX_TRANSACTION_ROWS) as soon as one ends. A lone write leaves at once: batching never waits for
+ * a timer, so a quiet store answers as fast as before and a busy one makes one request where it made a hundred.
  *
  * - Each `write` resolves when its row is durable (its transaction committed) and rejects with the error that
  *   kept it from being written: a caller that acknowledges something after its write (a queue's send) never
  *   acknowledges what is not stored.
  * - Two writes of one row queued before their transaction leaves: the later one wins (a transaction may touch a
  *   row only once), and both resolve with it. Writes of a row never overtake each other: a write queued while an
- *   earlier one of the same row is in flight leaves with the next transaction.
+ *   earlier one of the same row is in flight waits for it to end (transactions in flight at once never share a
+ *   row).
  * - When a transaction fails, its writes are tried again one by one, so that one row the transaction could not
  *   take (a delete of a row already gone fails a whole transaction, not a lone delete) does not fail the others;
  *   each caller then gets its own row's outcome.
@@ -33,7 +34,9 @@ interface Queued<T> {
 
 interface Partition<T> {
   queued: Map<string, Queued<T>>;
-  inFlight: boolean;
+  /** Transactions in flight, and the rows they hold. */
+  inFlight: number;
+  busyRows: Set<string>;
 }
 
 export interface GroupCommitStats {
@@ -47,12 +50,19 @@ export class PartitionGroupCommit<T> {
   private readonly partitions = new Map<string, Partition<T>>();
   private readonly counters: GroupCommitStats = { requests: 0, writes: 0 };
 
+  private readonly maxRows: number;
+  private readonly maxInFlight: number;
+
   constructor(
     private readonly target: GroupCommitTarget<T>,
-    private readonly maxRows = MAX_TRANSACTION_ROWS,
+    options: { maxRows?: number; maxInFlight?: number } = {},
   ) {
-    if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > MAX_TRANSACTION_ROWS)
+    this.maxRows = options.maxRows ?? MAX_TRANSACTION_ROWS;
+    this.maxInFlight = options.maxInFlight ?? 1;
+    if (!Number.isInteger(this.maxRows) || this.maxRows < 1 || this.maxRows > MAX_TRANSACTION_ROWS)
       throw new RangeError(`maxRows must be from 1 to ${MAX_TRANSACTION_ROWS}`);
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
+      throw new RangeError('maxInFlight must be a whole number >= 1');
   }
 
   /** Resolves when the row is written (or deleted); rejects with the failure that kept it from that. */
@@ -61,7 +71,7 @@ export class PartitionGroupCommit<T> {
     return new Promise<void>((resolve, reject) => {
       let p = this.partitions.get(partitionKey);
       if (!p) {
-        p = { queued: new Map(), inFlight: false };
+        p = { queued: new Map(), inFlight: 0, busyRows: new Set() };
         this.partitions.set(partitionKey, p);
       }
       const existing = p.queued.get(write.rowKey);
@@ -69,7 +79,7 @@ export class PartitionGroupCommit<T> {
         existing.write = write;
         existing.waiters.push({ resolve, reject });
       } else p.queued.set(write.rowKey, { write, waiters: [{ resolve, reject }] });
-      if (!p.inFlight) this.pump(partitionKey, p);
+      this.pump(partitionKey, p);
     });
   }
 
@@ -86,22 +96,26 @@ export class PartitionGroupCommit<T> {
   }
 
   private pump(partitionKey: string, p: Partition<T>): void {
-    if (p.inFlight) return;
-    if (p.queued.size === 0) {
+    while (p.inFlight < this.maxInFlight) {
+      const batch: Queued<T>[] = [];
+      for (const [key, q] of p.queued) {
+        if (p.busyRows.has(key)) continue; // its earlier write is in flight: this one waits for it
+        batch.push(q);
+        p.queued.delete(key);
+        if (batch.length >= this.maxRows) break;
+      }
+      if (batch.length === 0) break;
+      const rows = batch.map((q) => q.write.rowKey);
+      for (const r of rows) p.busyRows.add(r);
+      p.inFlight++;
+      void this.commit(partitionKey, batch).finally(() => {
+        p.inFlight--;
+        for (const r of rows) p.busyRows.delete(r);
+        this.pump(partitionKey, p);
+      });
+    }
+    if (p.inFlight === 0 && p.queued.size === 0 && this.partitions.get(partitionKey) === p)
       this.partitions.delete(partitionKey);
-      return;
-    }
-    const batch: Queued<T>[] = [];
-    for (const [key, q] of p.queued) {
-      batch.push(q);
-      p.queued.delete(key);
-      if (batch.length >= this.maxRows) break;
-    }
-    p.inFlight = true;
-    void this.commit(partitionKey, batch).finally(() => {
-      p.inFlight = false;
-      this.pump(partitionKey, p);
-    });
   }
 
   private async commit(partitionKey: string, batch: Queued<T>[]): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * PartitionGroupCommit (shared/storage/group-commit.ts) against a recording target: writes of a partition gather
- * while its transaction is in flight and leave together (at most 100); a lone write leaves at once; a write
+ * while its transactions are in flight and leave together (at most 100; several transactions at once only with
+ * maxInFlight, never two holding one row); a lone write leaves at once; a write
  * resolves only after its transaction; the later of two writes of one row wins; writes of a row never overtake
  * each other; and a failed transaction is retried row by row, so each caller gets its own row's outcome.
  */
@@ -146,6 +147,38 @@ describe('PartitionGroupCommit', () => {
     }
     await Promise.all(writes);
     assert.deepEqual(Object.fromEntries(outcomes), { a: 'ok', gone: 'not found', b: 'ok' });
+  });
+
+  it('with maxInFlight, runs several transactions of a partition at once, never two holding the same row', async () => {
+    const { calls, rows, target } = recordingTarget();
+    const gc = new PartitionGroupCommit(target, { maxInFlight: 2 });
+    const order: string[] = [];
+    const all = [
+      gc.upsert('p', 'x', 1).then(() => order.push('x=1')),
+      gc.upsert('p', 'y', 1),
+      gc.upsert('p', 'x', 2).then(() => order.push('x=2')),
+      gc.upsert('p', 'z', 1),
+    ];
+    assert.deepEqual(
+      calls.map((c) => c.writes.map((w) => w.rowKey)),
+      [['x'], ['y']],
+      'two lone writes at once; the rest gather',
+    );
+    calls[1]?.release(); // y ends first: z may go, x=2 may not while x=1 is out
+    await tick();
+    assert.deepEqual(
+      calls[2]?.writes.map((w) => w.rowKey),
+      ['z'],
+    );
+    assert.equal(calls.length, 3);
+    calls[0]?.release();
+    await tick();
+    assert.deepEqual(calls[3]?.writes, [{ kind: 'upsert', rowKey: 'x', value: 2 }]);
+    calls[2]?.release();
+    calls[3]?.release();
+    await Promise.all(all);
+    assert.deepEqual(order, ['x=1', 'x=2']);
+    assert.equal(rows.get('p/x'), 2);
   });
 
   it('rejects a lone write with its failure', async () => {
