@@ -199,7 +199,10 @@ export class GraphCalendarGateway implements CalendarGateway {
         operation,
       );
       path = page.next;
+      // The page's single meetings go to work at once; its series follow once their probes tell which are
+      // current (the probes take a round trip or more, which the singles' updates fill).
       const singles = page.events.filter((e) => e.isOrganizer && e.type === 'singleInstance' && inWindow(e));
+      if (singles.length > 0) yield singles;
       const candidates = page.events.filter(
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
@@ -213,8 +216,7 @@ export class GraphCalendarGateway implements CalendarGateway {
         if (at !== '') m.nextOccurrence = at;
         return true;
       });
-      const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
-      if (kept.length > 0) yield kept;
+      if (masters.length > 0) yield masters;
       // The page's series' exceptions: every list asked for at once, then the exceptions read at once, `top` at a
       // time (the mailbox limiter keeps them within 4 in flight): one series after the other would leave the
       // mailbox's other slots idle while the listing waits for each answer.
