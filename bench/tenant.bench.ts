@@ -25,6 +25,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { z } from 'zod';
+import { hasExchangeLicence } from '../dev/sandbox/tenant';
 import { ROOT, startLocalHost, type LocalHost } from '../test/support/local-host';
 
 const LATENCY_MS = 100;
@@ -182,7 +183,33 @@ const MiB = 1024 * 1024;
 const subscriptionsSchema = z.object({
   value: z.array(z.object({ id: z.string(), resource: z.string(), clientState: z.string().nullable() })),
 });
-const usersSchema = z.object({ value: z.array(z.object({ id: z.string(), userPrincipalName: z.string() })) });
+const usersSchema = z.object({
+  value: z.array(
+    z.object({
+      id: z.string(),
+      userPrincipalName: z.string(),
+      sandboxMailboxLocation: z.string().optional(),
+      assignedPlans: z
+        .array(
+          z.object({
+            assignedDateTime: z.string(),
+            capabilityStatus: z.enum(['Enabled', 'Warning', 'Suspended', 'LockedOut', 'Deleted']),
+            service: z.string(),
+            servicePlanId: z.string(),
+          }),
+        )
+        .default([]),
+      assignedLicenses: z
+        .array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()).default([]) }))
+        .default([]),
+    }),
+  ),
+});
+type BenchUser = z.infer<typeof usersSchema>['value'][number];
+
+/** A user the generated tenant gives no Exchange Online mailbox Graph can reach: on-premises, or no licence. */
+const withoutOnlineMailbox = (u: BenchUser) =>
+  u.sandboxMailboxLocation !== 'exchangeOnline' || !hasExchangeLicence(u);
 
 function executedCount(host: LocalHost, fn: string): number {
   const re = new RegExp(`Executed '${fn}' \\(Succeeded`, 'g');
@@ -319,6 +346,7 @@ const recordsPage = z.object({
       totalMeeting: z.number(),
       succeededMeeting: z.number(),
       modifiedDate: z.string(),
+      lastMessageCode: z.string().optional(),
     }),
   ),
   continuationToken: z.string().optional(),
@@ -336,11 +364,7 @@ const requestLog = z.object({
   ),
 });
 
-async function tenantRun(
-  host: LocalHost,
-  users: { id: string; userPrincipalName: string }[],
-  sessions: number,
-) {
+async function tenantRun(host: LocalHost, users: BenchUser[], sessions: number) {
   const api = host.apiUrl;
   const key = { 'x-functions-key': host.functionKey };
   await control(host, 'PUT', '/throttling', z.unknown(), { latencyMs: LATENCY_MS });
@@ -398,6 +422,9 @@ async function tenantRun(
   const wallMs = endedAt - startedAt;
 
   const log = (await control(host, 'GET', '/requests', requestLog)).value;
+  // BENCH_REQUEST_LOG=<file>: the sandbox's request log of the run (time, route, mailbox), to see a user's timeline.
+  const logFile = process.env['BENCH_REQUEST_LOG'];
+  if (logFile) writeFileSync(logFile, JSON.stringify(log));
   await control(host, 'PUT', '/throttling', z.unknown(), { latencyMs: 0 });
   // Per user: the requests that held one of the mailbox's 4 slots (Exchange's limit, on the calendar and mailbox
   // settings; directory and Teams requests do not take one), which make the bound.
@@ -443,6 +470,22 @@ async function tenantRun(
         ', ',
       )}; starts sent in ${(triggeredMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s ` +
       `(first start to last record written)`,
+  );
+  // Who failed, and whether the tenant says they should: users without an Exchange Online mailbox end Failed
+  // with mailboxOnPremises or mailboxUnlicensed (docs/status-codes.md); anyone else failing is a finding.
+  const failedCodes = records
+    .filter((r) => r.state === 'Failed')
+    .reduce<Record<string, number>>((m, r) => {
+      const code = r.lastMessageCode ?? '?';
+      return { ...m, [code]: (m[code] ?? 0) + 1 };
+    }, {});
+  const expectedFailures = users.filter(withoutOnlineMailbox).map((u) => u.id);
+  const unexpected = records.filter(
+    (r) => r.state === 'Failed' && !expectedFailures.includes(r.userId),
+  ).length;
+  console.log(
+    `   Failed by code: ${JSON.stringify(failedCodes)}; the generated tenant has ${expectedFailures.length} ` +
+      `users without an Exchange Online mailbox (on-premises or no Exchange licence); failed otherwise: ${unexpected}`,
   );
   console.log(
     `   users/min ${((users.length / wallMs) * 60_000).toFixed(0)}; throttle bound ` +
