@@ -158,6 +158,8 @@ export const previewMeetingSchema = z.looseObject({
   contentType: z.enum(['html', 'text']).optional(),
   blockBefore: z.string().optional(),
   blockAfter: z.string().optional(),
+  teamsDetails: z.string().optional(),
+  note: z.string().optional(),
 });
 export type PreviewMeeting = z.output<typeof previewMeetingSchema>;
 

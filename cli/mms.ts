@@ -430,6 +430,7 @@ export function buildProgram(io: CliIo): Command {
             '.',
         );
         if (m.error !== undefined) line(m.error);
+        if (m.note !== undefined) line(m.note);
         if (m.blockBefore === undefined) return line('The body holds no online-meeting block.');
         if (m.blockAfter === undefined) {
           line('The block stays as it is:');

@@ -300,8 +300,22 @@ function newMeeting(
   const joinWebUrl =
     fields.joinWebUrl ??
     `https://teams.microsoft.com/l/meetup-join/${encodeURIComponent(thread)}/0?context=${encodeURIComponent(context)}`;
-  let joinMeetingId = String(randomInt(1, 10));
-  while (joinMeetingId.length < 12) joinMeetingId += String(randomInt(0, 10));
+  // The meeting behind a seeded event takes its meeting ID and passcode from its join link, so that a tenant
+  // loaded twice from one seed serves the same meetings (as one real tenant would).
+  let joinMeetingId: string;
+  let passcode: string;
+  if (fields.joinWebUrl !== undefined) {
+    joinMeetingId = stableDigits(`meetingId\n${fields.joinWebUrl}`, 12);
+    passcode = createHash('sha256')
+      .update(`passcode\n${fields.joinWebUrl}`)
+      .digest('base64url')
+      .replace(/[-_]/g, 'x')
+      .slice(0, 6);
+  } else {
+    joinMeetingId = String(randomInt(1, 10));
+    while (joinMeetingId.length < 12) joinMeetingId += String(randomInt(0, 10));
+    passcode = randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6);
+  }
   return {
     id: Buffer.from(`1*${u.id}*0**${thread}`).toString('base64url'),
     userId: u.id,
@@ -314,7 +328,7 @@ function newMeeting(
     joinWebUrl,
     threadId: thread,
     joinMeetingId,
-    passcode: randomBytes(6).toString('base64url').replace(/[-_]/g, 'x').slice(0, 6),
+    passcode,
   };
 }
 

@@ -11,8 +11,8 @@
  * Reads only: Graph (user, mailbox) and the profile and bridge tables. No ledger, no status record, no update.
  *
  * A Teams block is never built from the stored profile (Graph has no API for a user's dial-in, so the profile only
- * holds what an admin reported): a meeting whose new block comes from Teams has `teamsRoute` set, no `rendered`
- * block, and is classified without a fingerprint. The worker then asks Teams (teams-conversion.ts) once the
+ * holds what an admin reported): a meeting whose new block comes from Teams (every Teams block, and a Skype block
+ * the migration converts) has `teamsRoute` set, no `rendered` block, and is classified without a fingerprint. The worker then asks Teams (teams-conversion.ts) once the
  * meeting is classified for an update; the preview shows what it can without creating anything.
  */
 import { classifyMeeting, type Classification } from '../domain/eligibility';
@@ -34,7 +34,7 @@ import {
   parseMeetingCredentials,
   renderBlockFor,
 } from './meeting-refresh';
-import { hasTeamsLicence, isConvertedMarker } from './teams-conversion';
+import { hasTeamsLicence, isConvertedMeeting } from './teams-conversion';
 
 /** What the per-meeting decisions depend on, for one user and one migration. */
 export interface UserPlanContext {
@@ -46,6 +46,8 @@ export interface UserPlanContext {
   sourceMeetingType: SourceMeetingType;
   /** Skype meetings become Teams meetings in this migration (a `*ToTeams` migration type). */
   convertsToTeams: boolean;
+  /** The user holds the Teams service plan (TEAMS1). */
+  teamsLicensed: boolean;
   now: Date;
 }
 
@@ -107,6 +109,7 @@ export async function prepareUser(
   let mailboxLanguage: string | null = null;
   let preferredLanguage: string | null = null;
   let userPrincipalName = '';
+  let teamsLicensed = false;
   try {
     const user = await deps.graph.directory.getUser(userId);
     if (user === null) {
@@ -115,7 +118,8 @@ export async function prepareUser(
     }
     preferredLanguage = user.preferredLanguage;
     userPrincipalName = user.userPrincipalName;
-    if (convertsToTeams && !hasTeamsLicence(user.assignedPlans)) {
+    teamsLicensed = hasTeamsLicence(user.assignedPlans);
+    if (convertsToTeams && !teamsLicensed) {
       return { kind: 'userError', code: 'teamsNotLicensed' };
     }
     const mailbox = await deps.graph.directory.checkMailbox(userId);
@@ -139,6 +143,7 @@ export async function prepareUser(
       locale: profile?.preferredLanguage ?? preferredLanguage ?? mailboxLanguage ?? 'en-US',
       sourceMeetingType: input.sourceMeetingType,
       convertsToTeams,
+      teamsLicensed,
       now: input.now,
     },
   };
@@ -161,15 +166,17 @@ export interface MeetingPlan {
 
 export type TeamsRoute = 'convert' | 'fromTeams';
 
-/** Whether the meeting's new block comes from Teams, and how (see MeetingPlan.teamsRoute). */
+/**
+ * Whether the meeting's new block comes from Teams, and how (see MeetingPlan.teamsRoute): every Teams block does
+ * (a native Teams meeting and one converted earlier alike), and a Skype block does when the migration converts.
+ */
 export function teamsRouteOf(
   ctx: Pick<UserPlanContext, 'convertsToTeams'>,
   block: OnlineMeetingBlock | null,
-  marker: string | null,
 ): TeamsRoute | null {
   if (block === null) return null;
   if (block.kind === 'skype') return ctx.convertsToTeams ? 'convert' : null;
-  return isConvertedMarker(marker) ? 'fromTeams' : null;
+  return 'fromTeams';
 }
 
 /** Finds the block, builds the new one in the organizer's language, and classifies the meeting. Pure. */
@@ -178,7 +185,7 @@ export function planMeeting(ctx: UserPlanContext, event: MeetingEvent): MeetingP
   const block = findOnlineMeetingBlock(body.content, body.contentType);
   let rendered: MeetingPlan['rendered'] = null;
   let renderError: MeetingBlockRenderError | null = null;
-  const teamsRoute = teamsRouteOf(ctx, block, event.marker);
+  const teamsRoute = teamsRouteOf(ctx, block);
   if (block !== null && teamsRoute === null) {
     try {
       const previous = {
@@ -203,7 +210,7 @@ export function planMeeting(ctx: UserPlanContext, event: MeetingEvent): MeetingP
       currentFingerprint: rendered?.fingerprint ?? '',
       dialInProvider: ctx.profile?.dialIn.provider ?? 'Microsoft',
       sourceMeetingType: ctx.sourceMeetingType,
-      convertedToTeams: block?.kind === 'teams' && isConvertedMarker(event.marker),
+      convertedToTeams: isConvertedMeeting(event, block),
     }),
     ctx.now,
   );

@@ -71,6 +71,7 @@ import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } fr
 import {
   convertToTeams,
   refreshFromTeams,
+  teamsBlockIsCurrent,
   TEAMS_MEETING_ERROR_CODES,
   type TeamsBlockContext,
   type TeamsLedgerFields,
@@ -402,6 +403,7 @@ async function runMigration(
       profile: plan.profile,
       bridge: plan.bridge,
       now: plan.now,
+      teamsLicensed: plan.teamsLicensed,
       fallbackToStoredProfile: conversionSettings.teamsDialInFromStoredProfile,
       series: new Map(),
     },
@@ -561,7 +563,7 @@ async function migrateMeeting(
     }
     teamsFields = out.ledger;
     rendered = { block: out.block, fingerprint: out.fingerprint };
-    if (event.marker === rendered.fingerprint) decision = { action: 'skip', reason: 'upToDate' };
+    if (teamsBlockIsCurrent(event, block, rendered)) decision = { action: 'skip', reason: 'upToDate' };
   }
 
   if (decision.action === 'skip') {

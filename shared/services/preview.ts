@@ -37,7 +37,7 @@ import { badRequest, dependencyUnavailable, notFound, unprocessable, ServiceErro
 import { getInfrastructure, type Infrastructure } from './infrastructure';
 import { renderBlockFor, utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, type MeetingPlan, type UserStop } from './meeting-plan';
-import { refreshFromTeams, type TeamsBlockContext } from './teams-conversion';
+import { refreshFromTeams, teamsBlockIsCurrent, type TeamsBlockContext } from './teams-conversion';
 import { caseInsensitiveEnum } from './migration-queries';
 import { graphUnavailable, identitySchema, resolveUser, type Identity } from './request-migration';
 
@@ -219,6 +219,7 @@ export async function previewMigration(
       profile: ctx.profile,
       bridge: ctx.bridge,
       now: ctx.now,
+      teamsLicensed: ctx.teamsLicensed,
       fallbackToStoredProfile: (await ports.repositories.settings.getTeamsConversion())
         .teamsDialInFromStoredProfile,
       series: new Map(),
@@ -364,7 +365,7 @@ async function planWithTeams(
   const out = await refreshFromTeams(ports.graph, await teamsContext(), event, plan.block);
   if (out.kind === 'rendered') {
     const rendered = { block: out.block, fingerprint: out.fingerprint };
-    const upToDate = event.marker === out.fingerprint;
+    const upToDate = teamsBlockIsCurrent(event, plan.block, rendered);
     return {
       plan: {
         ...plan,

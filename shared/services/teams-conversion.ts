@@ -18,9 +18,11 @@
  *   the marker written with the block says "converted by this service" (`teams1:` fingerprints), which is how a
  *   later run recognises the meeting while Graph goes on reporting it as Skype.
  *
- * Refreshing a converted meeting reads its Teams meeting by join link (`GET onlineMeetings?$filter=JoinWebUrl eq`).
- * Where Teams cannot be asked (no access policy, meeting not found) the meeting fails with a code saying why,
- * unless the tenant setting `teamsDialInFromStoredProfile` allows rendering from the stored profile.
+ * Refreshing a Teams block — a meeting converted earlier, or a native Teams meeting — reads its Teams meeting by
+ * join link (`GET onlineMeetings?$filter=JoinWebUrl eq`): every Teams block this service writes shows what Teams
+ * has, never the stored profile. Where Teams cannot be asked (no access policy, meeting not found) the meeting
+ * fails with a code saying why, unless the tenant setting `teamsDialInFromStoredProfile` allows rendering from the
+ * stored profile.
  */
 import { createHash } from 'node:crypto';
 import { dialInFor, parseMeetingCredentials, renderBlockFor, utcDateTimeToEpoch } from './meeting-refresh';
@@ -55,9 +57,25 @@ export function convertedFingerprint(block: string): string {
   return `${CONVERTED_FINGERPRINT_PREFIX}${createHash('sha256').update(block, 'utf8').digest('hex')}`;
 }
 
-/** True when the event's marker says this service converted it to Teams. */
+/** True when the event's marker holds a Teams block this service wrote from Teams (converted or refreshed). */
 export function isConvertedMarker(marker: string | null): boolean {
   return marker !== null && marker.startsWith(CONVERTED_FINGERPRINT_PREFIX);
+}
+
+/**
+ * A Skype meeting this service converted to Teams: a Teams block under our marker in an event whose provider is
+ * not Teams (Graph cannot change it, so it goes on reporting Skype, or nothing for an add-in meeting). A native
+ * Teams meeting is never "converted", whatever its marker.
+ */
+export function isConvertedMeeting(
+  event: Pick<MeetingEvent, 'marker' | 'onlineMeetingProvider'>,
+  block: Pick<OnlineMeetingBlock, 'kind'> | null,
+): boolean {
+  return (
+    block?.kind === 'teams' &&
+    isConvertedMarker(event.marker) &&
+    event.onlineMeetingProvider !== 'teamsForBusiness'
+  );
 }
 
 /** createOrGet's key for a meeting: stable for the user and the meeting (a series and its exceptions share it). */
@@ -196,6 +214,19 @@ export function dialInDifference(
 // ---------------------------------------------------------------------------------------------------------
 // One meeting
 
+/**
+ * Whether the Teams block Teams gave is what the event already shows: its marker holds the block's fingerprint,
+ * or the body already holds exactly this block (a Teams meeting made in Outlook whose invitation is current:
+ * sending attendees an update that changes nothing would only disturb them).
+ */
+export function teamsBlockIsCurrent(
+  event: Pick<MeetingEvent, 'marker' | 'body'>,
+  block: Pick<OnlineMeetingBlock, 'start' | 'end'>,
+  out: { block: string; fingerprint: string },
+): boolean {
+  return event.marker === out.fingerprint || event.body.content.slice(block.start, block.end) === out.block;
+}
+
 /** Per-meeting failure codes of the Teams side (docs/status-codes.md lists them with the other meeting codes). */
 export const TEAMS_MEETING_ERROR_CODES = {
   teamsMeetingRejected:
@@ -204,6 +235,11 @@ export const TEAMS_MEETING_ERROR_CODES = {
     "Teams refused to show this meeting's Teams meeting (403): no Teams application access policy grants the app " +
     'the user. Grant-CsApplicationAccessPolicy -PolicyName "MMS" -Identity <user>, then start the migration again ' +
     '(or allow the stored profile: PATCH /api/settings/migration { "teamsDialInFromStoredProfile": true }).',
+  teamsMeetingUnlicensed:
+    'The organizer has no Microsoft Teams licence (service plan TEAMS1 not enabled), so Teams cannot show this ' +
+    "meeting's Teams meeting and its dial-in cannot be read; the meeting was left as it is. Assign a licence that " +
+    'includes Teams, then start the migration again (or allow the stored profile: PATCH /api/settings/migration ' +
+    '{ "teamsDialInFromStoredProfile": true }).',
   teamsMeetingNotFound:
     "Teams has no meeting with this block's join link for the organizer (deleted, or made by someone else), so " +
     'its dial-in cannot be read; the meeting was left as it is. Have the organizer reschedule it in Teams (or allow ' +
@@ -220,6 +256,8 @@ export interface TeamsBlockContext {
   now: Date;
   /** Tenant setting: render from the stored profile where Teams cannot be asked. */
   fallbackToStoredProfile: boolean;
+  /** The organizer holds the Teams service plan (TEAMS1); without it Teams shows none of their meetings. */
+  teamsLicensed: boolean;
   /** Series masters seen in this run (the listing gives a master before its exceptions). */
   series: Map<string, MeetingEvent>;
 }
@@ -377,37 +415,43 @@ function fromStoredProfile(
   });
 }
 
-/** The Teams block of a meeting this service converted earlier, from its Teams meeting as it is now. */
+/** The Teams block of a Teams meeting (native, or converted earlier), from its Teams meeting as it is now. */
 export async function refreshFromTeams(
   deps: { onlineMeetings: Pick<OnlineMeetingsGateway, 'findTeamsMeetingByJoinUrl'> },
   ctx: TeamsBlockContext,
   event: MeetingEvent,
   block: OnlineMeetingBlock,
 ): Promise<TeamsBlockOutcome> {
-  if (block.joinUrl === undefined) {
+  // A Teams event knows its own meeting's link (Graph's joinWebUrl, the long meetup-join form); the invitation
+  // may show the newest template's short /meet/ link instead, which is not the joinWebUrl Graph filters on. A
+  // converted meeting's event still shows its Skype link: its block's link is the Teams meeting's.
+  const ownLink =
+    event.onlineMeetingProvider === 'teamsForBusiness' ? (event.onlineMeeting?.joinUrl ?? null) : null;
+  const joinUrl = ownLink ?? block.joinUrl;
+  if (joinUrl === undefined || joinUrl === '') {
     return {
       kind: 'meetingFailed',
       code: 'teamsMeetingNotFound',
       message: 'The Teams block has no join link.',
     };
   }
-  const withLink = { ...block, joinUrl: block.joinUrl };
+  const withLink = { ...block, joinUrl: block.joinUrl ?? joinUrl };
   let meeting: TeamsMeeting | null;
   try {
-    meeting = await deps.onlineMeetings.findTeamsMeetingByJoinUrl(ctx.userId, block.joinUrl, {
+    meeting = await deps.onlineMeetings.findTeamsMeetingByJoinUrl(ctx.userId, joinUrl, {
       language: ctx.locale,
     });
   } catch (e) {
     if (e instanceof GraphRequestError && e.status === 403) {
-      if (ctx.fallbackToStoredProfile) {
-        return fromStoredProfile(
-          ctx,
-          event,
-          withLink,
-          'Teams refused to show the meeting (403, no access policy).',
-        );
-      }
-      return { kind: 'meetingFailed', code: 'teamsAccessPolicyMissing', message: e.message };
+      const why = ctx.teamsLicensed
+        ? 'Teams refused to show the meeting (403, no access policy).'
+        : 'Teams refused to show the meeting (403, the organizer has no Teams licence).';
+      if (ctx.fallbackToStoredProfile) return fromStoredProfile(ctx, event, withLink, why);
+      return {
+        kind: 'meetingFailed',
+        code: ctx.teamsLicensed ? 'teamsAccessPolicyMissing' : 'teamsMeetingUnlicensed',
+        message: e.message,
+      };
     }
     if (e instanceof GraphRequestError) return graphFailure(e, 'teamsMeetingNotFound');
     throw e;
@@ -419,7 +463,7 @@ export async function refreshFromTeams(
     return {
       kind: 'meetingFailed',
       code: 'teamsMeetingNotFound',
-      message: `No Teams meeting of the organizer has the join link ${block.joinUrl}.`,
+      message: `No Teams meeting of the organizer has the join link ${joinUrl}.`,
     };
   }
   const note = dialInDifference(ctx.profile, ctx.bridge, meeting);

@@ -2,8 +2,9 @@
  * The admin actions that trigger migrations, end to end on the local host (`npm start` as a black box, against
  * the generated sandbox tenant, whose bridges and dial-in profiles the local host loads into Table Storage):
  * - tenant settings GET/PATCH round trip;
- * - a conference id reset → the user's meetings migrated (Succeeded), attendees updated once, the new
- *   conference id in the block;
+ * - a conference id change made in Teams and reported → the user's meetings migrated (Succeeded), attendees
+ *   updated once, the new conference id in the block; a reset through the API alone (Teams unchanged) leaves every
+ *   Teams block as Teams has it;
  * - meetingMigrationEnabled false → a dial-in change triggers nothing;
  * - a bridge number removed → its users re-pointed to the bridge default and migrated; the default → 409;
  * - teams-upgrade TeamsOnly → an SfbToTeams migration that converts the Skype meetings (Succeeded); Islands →
@@ -153,19 +154,27 @@ describe('admin actions on the local host', () => {
     await api('PATCH', 'settings/dial-in', { automaticallyReplaceAcpProvider: false });
   });
 
-  it('a conference id reset migrates the user: Succeeded, attendees updated once, the new id in the block', async () => {
+  it('a conference id change made in Teams and reported migrates the user: Succeeded, attendees updated once, the new id in the block; a reset the API records alone changes no Teams block', async () => {
     const [best] = await candidates();
     assert.ok(best && best.teamsMeetings > 0, 'the generated tenant has a user with Teams meetings');
     const { user } = best;
-    const res = await api('PATCH', `users/${user.userPrincipalName}/dial-in`, { resetConferenceId: true });
-    assert.equal(res.status, 200, JSON.stringify(res.json));
-    const newId = String((res.json.dialIn as Json).conferenceId);
+    // Teams gives the user a new conference id (what Set-CsOnlineDialInConferencingUser does) ...
+    const newId = String(700_000_000 + Math.floor(Math.random() * 99_999_999));
     assert.notEqual(newId, user.sandboxDialIn?.conferenceId);
+    const teams = await fetch(`${local.graphUrl}/_sandbox/users/${user.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sandboxDialIn: { ...user.sandboxDialIn, conferenceId: newId } }),
+    });
+    assert.equal(teams.status, 200, await teams.text());
+    // ... and the admin reports it: the service records it and migrates.
+    const res = await api('PATCH', `users/${user.userPrincipalName}/dial-in`, { conferenceId: newId });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
     assert.equal((res.json.migration as Json).outcome, 'queued');
 
     const status = await waitForEnd(user.id);
     assert.equal(status.state, 'Succeeded', JSON.stringify(status));
-    assert.equal(status.trigger, 'conferenceIdReset');
+    assert.equal(status.trigger, 'conferenceIdChanged');
     assert.ok(Number(status.invitesUpdate) >= 1);
     const { updated, counts } = await updatedMeetings(user.userPrincipalName);
     assert.ok(updated.length >= 1);
@@ -174,6 +183,36 @@ describe('admin actions on the local host', () => {
       assert.equal(block?.conferenceId, newId, `event ${e.id} shows the new conference id`);
     }
     assertUpdatedOnce(updated, counts);
+
+    // A reset through the API alone records a new id and triggers, but Teams still has newId: every Teams block
+    // keeps what Teams gives, and the per-meeting results say the two differ.
+    const teamsBefore = (await organizerEvents(user.userPrincipalName)).filter(
+      (e) => blockOf(e)?.kind === 'teams',
+    );
+    const reset = await api('PATCH', `users/${user.userPrincipalName}/dial-in`, { resetConferenceId: true });
+    assert.equal(reset.status, 200, JSON.stringify(reset.json));
+    const recorded = String((reset.json.dialIn as Json).conferenceId);
+    assert.notEqual(recorded, newId);
+    const correlationId = String((reset.json.migration as Json).correlationId);
+    const deadline = Date.now() + 60_000;
+    let after = (await api('GET', `migrations/${user.id}`)).json;
+    while (
+      after.correlationId !== correlationId ||
+      (after.state !== 'Succeeded' && after.state !== 'Failed')
+    ) {
+      assert.ok(Date.now() < deadline, JSON.stringify(after));
+      await new Promise((r) => setTimeout(r, 200));
+      after = (await api('GET', `migrations/${user.id}`)).json;
+    }
+    assert.equal(after.state, 'Succeeded', JSON.stringify(after));
+    const teamsAfter = await organizerEvents(user.userPrincipalName);
+    for (const e of teamsBefore) {
+      const now = teamsAfter.find((x) => x.id === e.id);
+      assert.equal(now?.body.content, e.body.content, `Teams meeting ${e.id} left as Teams has it`);
+    }
+    const rows = (await api('GET', `migrations/${user.id}/meetings`)).json.meetings as Json[];
+    const teamsRows = rows.filter((r) => r.blockKind === 'teams' && r.reason === 'upToDate');
+    assert.ok(teamsRows.length >= 1, JSON.stringify(rows));
   });
 
   it('meetingMigrationEnabled false: a dial-in change triggers nothing', async () => {

@@ -5,7 +5,7 @@
  * changed, provider untouched, one update per attendee; a re-run sends nothing; a crash mid-conversion makes no
  * second Teams meeting and no second update; a missing Teams licence or access policy ends the user Failed with
  * the fix; a meeting Graph refuses fails alone; later dial-in changes come from Teams, never the stored profile
- * (unless the tenant setting allows it where Teams cannot be asked).
+ * (unless the tenant setting allows it where Teams cannot be asked), for converted and native Teams meetings alike.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -348,5 +348,51 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
       f.sandbox.tenant.setTeamsAccessPolicy(u.id, true);
       await f.repos.settings.updateTeamsConversion({ teamsDialInFromStoredProfile: false });
     }
+  });
+  it('a Teams meeting scheduled in Outlook is refreshed from its Teams meeting, never from the stored profile', async () => {
+    const u = f.seed.users.find(
+      (x) =>
+        !taken.has(x.id) &&
+        x.sandboxMailboxLocation === 'exchangeOnline' &&
+        x.sandboxDialIn?.enabled === true &&
+        x.sandboxDialIn.provider === 'Microsoft' &&
+        teamsEligible(f, x.id).some((e) => e.onlineMeetingProvider === 'teamsForBusiness'),
+    );
+    assert.ok(u, 'a user with Microsoft dial-in and Teams meetings');
+    taken.add(u.id);
+    const native = teamsEligible(f, u.id).filter((e) => e.onlineMeetingProvider === 'teamsForBusiness');
+    // Teams gives the user a new conference id (Set-CsOnlineDialInConferencingUser); the stored profile, which
+    // only holds what an admin reported, still shows the old one.
+    const dialIn = f.sandbox.tenant.requireUser(u.id).sandboxDialIn;
+    assert.ok(dialIn);
+    f.sandbox.tenant.updateUser(u.id, { sandboxDialIn: { ...dialIn, conferenceId: '75319864' } });
+    const profileConf = (await f.repos.profiles.get(u.id))?.dialIn.conferenceId;
+    assert.notEqual(profileConf, '75319864');
+
+    await deliver(f, await requestRun(f, u.id));
+    const s = await f.repos.status.get(u.id);
+    assert.equal(s?.state, 'Succeeded', s?.lastMessage);
+    for (const ev of native) {
+      const now = stored(f, ev.id);
+      const block = findOnlineMeetingBlock(now.body.content, now.body.contentType);
+      assert.equal(block?.kind, 'teams');
+      assert.equal(
+        block.conferenceId?.replace(/\D/g, ''),
+        '75319864',
+        `${ev.id}: the conference id Teams gives`,
+      );
+      assert.equal(block.joinUrl, ev.onlineMeeting?.joinUrl, "the Teams meeting's own join link");
+      const row = await f.repos.ledger.get(u.id, ev.id);
+      assert.ok(row?.outcome === 'updated', `${ev.id}: ${row?.outcome} ${row?.errorCode ?? ''}`);
+      assert.equal(row.dialInSource, 'teams');
+      assert.ok(row.teamsMeetingId, 'the result names the Teams meeting read');
+      if (profileConf !== undefined) assert.match(row.note ?? '', /Teams wins/);
+    }
+
+    // Nothing changed in Teams since: a re-run sends nothing.
+    const updates = f.sandbox.tenant.updateLog().length;
+    await deliver(f, await requestRun(f, u.id));
+    assert.equal((await f.repos.status.get(u.id))?.invitesUpdate, 0);
+    assert.equal(f.sandbox.tenant.updateLog().length, updates, 'no update sent');
   });
 });

@@ -8,13 +8,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyMeeting, type MeetingDescription } from '../../../shared/domain/eligibility';
+import { teamsRouteOf } from '../../../shared/services/meeting-plan';
 import type { MeetingEvent, TeamsMeeting } from '../../../shared/graph/ports';
 import {
   convertedFingerprint,
   dialInDifference,
   hasTeamsLicence,
   isConvertedMarker,
+  isConvertedMeeting,
   teamsBlockInfo,
+  teamsBlockIsCurrent,
   teamsExternalId,
   teamsMeetingSpan,
   TEAMS_SERVICE_PLAN_ID,
@@ -218,5 +221,40 @@ describe('eligibility of a converted meeting', () => {
       action: 'skip',
       reason: 'copiedBlock',
     });
+  });
+});
+
+describe('where a Teams block comes from', () => {
+  const teamsBlock = { kind: 'teams' as const, start: 0, end: 10, joinUrl: TEAMS_URL };
+  const skypeBlock = { kind: 'skype' as const, start: 0, end: 10, joinUrl: SKYPE_URL };
+
+  it('every Teams block is read from Teams; a Skype block is converted only by a *ToTeams migration', () => {
+    for (const convertsToTeams of [true, false]) {
+      assert.equal(teamsRouteOf({ convertsToTeams }, teamsBlock), 'fromTeams');
+    }
+    assert.equal(teamsRouteOf({ convertsToTeams: true }, skypeBlock), 'convert');
+    assert.equal(teamsRouteOf({ convertsToTeams: false }, skypeBlock), null);
+    assert.equal(teamsRouteOf({ convertsToTeams: true }, null), null);
+  });
+
+  it('a converted meeting is a Teams block under our marker in an event Graph does not call Teams', () => {
+    const fp = convertedFingerprint('<div>block</div>');
+    assert.ok(isConvertedMeeting(event({ marker: fp }), teamsBlock));
+    assert.ok(isConvertedMeeting(event({ marker: fp, onlineMeetingProvider: 'unknown' }), teamsBlock));
+    assert.ok(
+      !isConvertedMeeting(event({ marker: fp, onlineMeetingProvider: 'teamsForBusiness' }), teamsBlock),
+    );
+    assert.ok(!isConvertedMeeting(event({ marker: 'v1:abc' }), teamsBlock));
+    assert.ok(!isConvertedMeeting(event({ marker: fp }), skypeBlock));
+  });
+
+  it('a block Teams gives is current when the marker holds its fingerprint or the body already shows it', () => {
+    const block = '<div>Teams</div>';
+    const out = { block, fingerprint: convertedFingerprint(block) };
+    const body = (content: string) => ({ contentType: 'html' as const, content });
+    const at = { start: 5, end: 5 + block.length };
+    assert.ok(teamsBlockIsCurrent(event({ marker: out.fingerprint, body: body('x') }), at, out));
+    assert.ok(teamsBlockIsCurrent(event({ body: body(`a</p>${block}<p>b</p>`) }), at, out));
+    assert.ok(!teamsBlockIsCurrent(event({ body: body('<p>a</p><div>Other</div>') }), at, out));
   });
 });
