@@ -18,7 +18,7 @@
  * BENCH_SESSIONS overrides host.json's maxConcurrentSessions (AzureFunctionsJobHost__extensions__serviceBus__…,
  * as an app setting does in Azure), to compare settings. Prints figures; never fails on a slow machine.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +148,32 @@ function procFigures(pid: number): ProcFigures | undefined {
   }
 }
 
+/** The processes of `npm start`: the parent (it serves the sandbox tenant), Azurite and the function host. */
+function startProcesses(host: LocalHost, hostPid: number | undefined): { name: string; pid: number }[] {
+  const parent = host.child.pid;
+  if (parent === undefined) return [];
+  const out = [{ name: 'sandbox tenant (npm start process)', pid: parent }];
+  let children: string[] = [];
+  try {
+    children = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const d of children) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parent) continue;
+      const pid = Number(d);
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      out.push({ name: pid === hostPid ? 'function host' : cmd.includes('azurite') ? 'Azurite' : cmd, pid });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
 const MiB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -163,11 +189,11 @@ function executedCount(host: LocalHost, fn: string): number {
   return host.output().match(re)?.length ?? 0;
 }
 
-async function until(what: string, timeoutMs: number, test: () => boolean | Promise<boolean>) {
+async function until(what: string, timeoutMs: number, test: () => boolean | Promise<boolean>, everyMs = 250) {
   const deadline = Date.now() + timeoutMs;
   while (!(await test())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -222,9 +248,12 @@ async function webhookBurst(host: LocalHost, users: { id: string }[]): Promise<v
       (a) => a,
       (e: unknown) => ({ status: 0, body: e instanceof Error ? e.message : String(e), ms: NaN }),
     );
+  const hostPid = Number(/Function host API .*\(pid (\d+)\)/.exec(host.output())?.[1] ?? NaN);
+  const cpuBefore = procFigures(hostPid)?.cpuMs;
   const t0 = performance.now();
   const answers = await Promise.all(bodies.map(post));
   const burstMs = performance.now() - t0;
+  const cpuAfter = procFigures(hostPid)?.cpuMs;
   const failedIdx = answers.flatMap((a, i) => (a.status === 202 ? [] : [i]));
   const retried = await Promise.all(failedIdx.map((i) => post(bodies[i])));
   const times = answers
@@ -257,6 +286,21 @@ async function webhookBurst(host: LocalHost, users: { id: string }[]): Promise<v
       `p99 ${percentile(times, 99).toFixed(0)} ms, max ${percentile(times, 100).toFixed(0)} ms ` +
       `(p99 ÷ Graph's 3 s: ${(percentile(times, 99) / 3000).toFixed(3)}); whole burst ${burstMs.toFixed(0)} ms`,
   );
+  if (cpuBefore !== undefined && cpuAfter !== undefined) {
+    // Every request is in the host at once, so each waits for (nearly) all of them: the p99 answer time is at
+    // least BURST × the host's CPU per request (one Node process, one core).
+    const perRequest = (cpuAfter - cpuBefore) / BURST;
+    console.log(
+      `   function host CPU during the burst: ${(cpuAfter - cpuBefore).toFixed(0)} ms, ${perRequest.toFixed(2)} ms ` +
+        `per notification (the queue's consumers included): ${BURST} at once need at least ` +
+        `${((perRequest * BURST) / 1000).toFixed(1)} s of one core`,
+    );
+  }
+  const within = (ms: number) => times.filter((t) => t <= ms).length;
+  console.log(
+    `   answered within 0.3 s: ${within(300)}, 1 s: ${within(1000)}, 2 s: ${within(2000)}, 3 s: ${within(3000)}; ` +
+      `first answer after ${percentile(times, 0.1).toFixed(0)} ms`,
+  );
   console.log(
     `   directory-changes messages processed: ${processed} for ${distinct} distinct notifications ` +
       `(lost ${Math.max(0, distinct - processed)}, duplicates not collapsed ${Math.max(0, processed - distinct)})`,
@@ -281,7 +325,14 @@ const recordsPage = z.object({
 });
 const requestLog = z.object({
   value: z.array(
-    z.object({ method: z.string(), path: z.string(), mailbox: z.string().nullable(), status: z.number() }),
+    z.object({
+      time: z.string(),
+      method: z.string(),
+      path: z.string(),
+      mailbox: z.string().nullable(),
+      status: z.number(),
+      route: z.string().optional(),
+    }),
   ),
 });
 
@@ -296,6 +347,8 @@ async function tenantRun(
   await control(host, 'DELETE', '/requests', z.unknown());
   const pid = /Function host API .*\(pid (\d+)\)/.exec(host.output())?.[1];
   const proc0 = pid ? procFigures(Number(pid)) : undefined;
+  const processes = startProcesses(host, pid ? Number(pid) : undefined);
+  const cpu0 = processes.map((p) => procFigures(p.pid)?.cpuMs ?? NaN);
 
   const startedAt = Date.now();
   const t0 = performance.now();
@@ -310,20 +363,28 @@ async function tenantRun(
   if (refused.length > 0) throw new Error(`${refused.length} starts refused: ${refused[0]?.body ?? ''}`);
   const triggeredMs = performance.now() - t0;
 
-  await until('every migration to end', 3 * 3600_000, async () => {
-    const summary = await json(
-      `${api}/api/migrations?summaryOnly=true`,
-      'GET',
-      summarySchema,
-      undefined,
-      key,
-    );
-    const open = summary
-      .filter((s) => s.state === 'Pending' || s.state === 'InProgress')
-      .reduce((n, s) => n + s.userCount, 0);
-    return open === 0;
-  });
+  // The wall time comes from the records' own modifiedDate, not from this poll: asked every 2 s, the summary (a
+  // read of every status record) takes little of the host's CPU from the run it measures.
+  await until(
+    'every migration to end',
+    3 * 3600_000,
+    async () => {
+      const summary = await json(
+        `${api}/api/migrations?summaryOnly=true`,
+        'GET',
+        summarySchema,
+        undefined,
+        key,
+      );
+      const open = summary
+        .filter((s) => s.state === 'Pending' || s.state === 'InProgress')
+        .reduce((n, s) => n + s.userCount, 0);
+      return open === 0;
+    },
+    2000,
+  );
   const proc1 = pid ? procFigures(Number(pid)) : undefined;
+  const cpu1 = processes.map((p) => procFigures(p.pid)?.cpuMs ?? NaN);
 
   const records: z.infer<typeof recordsPage>['value'] = [];
   let token: string | undefined;
@@ -338,13 +399,29 @@ async function tenantRun(
 
   const log = (await control(host, 'GET', '/requests', requestLog)).value;
   await control(host, 'PUT', '/throttling', z.unknown(), { latencyMs: 0 });
+  // Per user: the requests that held one of the mailbox's 4 slots (Exchange's limit, on the calendar and mailbox
+  // settings; directory and Teams requests do not take one), which make the bound.
   const byUser = new Map<string, number>();
+  // Per user: when its first Graph request started and its last one ended (the log records the answer time).
+  const spans = new Map<string, { first: number; last: number }>();
+  const byRoute = new Map<string, number>();
   const ids = new Set(users.map((u) => u.id.toLowerCase()));
   for (const r of log) {
     const fromPath = /\/users\/([^/?]+)/i.exec(r.path)?.[1];
     const owner = (r.mailbox ?? (fromPath ? decodeURIComponent(fromPath) : '')).toLowerCase();
-    if (ids.has(owner)) byUser.set(owner, (byUser.get(owner) ?? 0) + 1);
+    if (!ids.has(owner)) continue;
+    if (r.mailbox !== null) byUser.set(owner, (byUser.get(owner) ?? 0) + 1);
+    const route = `${r.method} ${r.route ?? '?'}`;
+    byRoute.set(route, (byRoute.get(route) ?? 0) + 1);
+    const at = Date.parse(r.time);
+    const span = spans.get(owner);
+    if (!span) spans.set(owner, { first: at - LATENCY_MS, last: at });
+    else {
+      span.first = Math.min(span.first, at - LATENCY_MS);
+      span.last = Math.max(span.last, at);
+    }
   }
+  const slotRequests = [...byUser.values()].reduce((a, b) => a + b, 0);
   const perUserMs = [...byUser.values()].map((r) => (r * LATENCY_MS) / MAILBOX_SLOTS);
   const boundMs = Math.max(Math.max(0, ...perUserMs), perUserMs.reduce((a, b) => a + b, 0) / sessions);
   const throttled = log.filter((r) => r.status === 429).length;
@@ -370,11 +447,30 @@ async function tenantRun(
   console.log(
     `   users/min ${((users.length / wallMs) * 60_000).toFixed(0)}; throttle bound ` +
       `${((users.length / boundMs) * 60_000).toFixed(0)} users/min (${(boundMs / 1000).toFixed(1)} s: ` +
-      `${log.length} Graph requests × ${LATENCY_MS} ms ÷ ${MAILBOX_SLOTS} slots ÷ ${sessions} sessions, or the longest user); ` +
+      `${slotRequests} mailbox requests × ${LATENCY_MS} ms ÷ ${MAILBOX_SLOTS} slots ÷ ${sessions} sessions, or the longest user; ` +
+      `${log.length} Graph requests in all); ` +
       `wall ÷ bound ${(wallMs / boundMs).toFixed(2)}`,
   );
   console.log(
     `   Graph answers 429: ${throttled} of ${log.length} (${((throttled / Math.max(1, log.length)) * 100).toFixed(2)} %)`,
+  );
+  // Where the time goes: a user's Graph span (first request to last answer) against its own 4-slot bound, and
+  // the share of the sessions' time that some user's Graph work covered (the rest: runs starting and ending,
+  // storage, the queue).
+  const ratios = [...spans].map(
+    ([id, sp]) => (sp.last - sp.first) / (((byUser.get(id) ?? 1) * LATENCY_MS) / MAILBOX_SLOTS),
+  );
+  ratios.sort((a, b) => a - b);
+  const spanSum = [...spans.values()].reduce((n, sp) => n + (sp.last - sp.first), 0);
+  console.log(
+    `   per user: ${(log.length / Math.max(1, byUser.size)).toFixed(1)} Graph requests ` +
+      `(${[...byRoute]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([route, n]) => `${route} ${(n / Math.max(1, byUser.size)).toFixed(1)}`)
+        .join(', ')}); Graph span ÷ the user's 4-slot bound p50 ${percentile(ratios, 50).toFixed(2)}, ` +
+      `p90 ${percentile(ratios, 90).toFixed(2)}; Graph spans cover ${(spanSum / (sessions * wallMs)).toFixed(2)} ` +
+      `of the sessions' time`,
   );
   if (proc0 && proc1) {
     // What that means for maxConcurrentSessions: a session keeps 4 requests in flight, so at latency L it makes
@@ -392,6 +488,13 @@ async function tenantRun(
         `(${((proc1.cpuMs - proc0.cpuMs) / Math.max(1, meetings)).toFixed(2)} ms per meeting, ` +
         `CPU ÷ wall ${((proc1.cpuMs - proc0.cpuMs) / wallMs).toFixed(2)}), peak RSS ${(proc1.peakRss / MiB).toFixed(0)} MiB`,
     );
+  // Whether the machine itself was the limit: every process of `npm start`, in cores used over the run.
+  const used = processes.map((p, i) => ({ ...p, cores: ((cpu1[i] ?? NaN) - (cpu0[i] ?? NaN)) / wallMs }));
+  const total = used.reduce((n, p) => n + (Number.isFinite(p.cores) ? p.cores : 0), 0);
+  console.log(
+    `   CPU of npm start's processes (cores over the run; the machine has ${cpus().length}): ` +
+      `${used.map((p) => `${p.name} ${p.cores.toFixed(2)}`).join(', ')}; together ${total.toFixed(2)}`,
+  );
 }
 
 async function main(): Promise<void> {

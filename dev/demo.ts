@@ -106,6 +106,18 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
         'move from Skype for Business on premises (npm run mms -- homing <upn> online): their Skype meetings become Teams meetings.',
     );
   }
+  const leavers = options.sandboxControlUrl ? (options.leavers ?? []) : [];
+  const leave = async (leaver: string) => {
+    const fetchFn = options.fetch ?? fetch;
+    const res = await fetchFn(`${options.sandboxControlUrl}/users/${encodeURIComponent(leaver)}?mode=soft`, {
+      method: 'DELETE',
+    });
+    log(
+      res.ok
+        ? `Demo: ${leaver} leaves the company before their migration runs (soft-deleted in the sandbox tenant).`
+        : `Demo: could not delete ${leaver} in the sandbox tenant (HTTP ${res.status}).`,
+    );
+  };
   const limit = pLimit(options.concurrency ?? 8);
   const started = new Set<string>();
   const refused: string[] = [];
@@ -124,6 +136,9 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
           }
           const r = await api.startMigration({ identity });
           started.add(r.value.userId);
+          // A leaver leaves as soon as their migration is requested, before its run looks the user up (a start
+          // runs at once: waiting for the other starts first would let a quick run finish before the user left).
+          if (leavers.includes(identity)) await leave(identity);
         } catch (e) {
           if (e instanceof ConnectionError) throw e;
           refused.push(`${identity}: ${describe(e)}`);
@@ -133,18 +148,6 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
   );
   for (const r of refused) log(`Demo: not started for ${r}`);
   if (started.size === 0) throw new Error('no migration could be started');
-  const leavers = options.sandboxControlUrl ? (options.leavers ?? []) : [];
-  for (const leaver of leavers) {
-    const fetchFn = options.fetch ?? fetch;
-    const res = await fetchFn(`${options.sandboxControlUrl}/users/${encodeURIComponent(leaver)}?mode=soft`, {
-      method: 'DELETE',
-    });
-    log(
-      res.ok
-        ? `Demo: ${leaver} leaves the company before their migration runs (soft-deleted in the sandbox tenant).`
-        : `Demo: could not delete ${leaver} in the sandbox tenant (HTTP ${res.status}).`,
-    );
-  }
 
   const ours = async (): Promise<StatusRecord[]> =>
     (await api.listMigrations()).value.filter((s) => started.has(s.userId));

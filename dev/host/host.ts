@@ -82,6 +82,9 @@ export interface FunctionHost {
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
+/** Connections the host's listening socket queues before it accepts them. */
+export const LISTEN_BACKLOG = 4096;
+
 export function consoleLogger(prefix = ''): HostLogger {
   return (level, category, message, functionName) => {
     if (level === 'trace' || level === 'debug' || level === 'none') return;
@@ -472,7 +475,10 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? DEFAULT_PORT, hostname, () => {
+    // A burst of webhook deliveries opens hundreds of connections at once (Graph sends each on its own): the
+    // accept queue holds them all (the kernel caps it at net.core.somaxconn), where Node's default of 511 would
+    // drop the rest and leave their clients to retry the connection a second or more later.
+    server.listen(options.port ?? DEFAULT_PORT, hostname, LISTEN_BACKLOG, () => {
       server.off('error', reject);
       resolveListen();
     });

@@ -140,7 +140,7 @@ export function renderEvent(i: EventInstance, opts: RenderOptions): Record<strin
     isReminderOn: true,
     hasAttachments: ev.hasAttachments,
     subject: ev.subject,
-    bodyPreview: preview(ev),
+    bodyPreview: '',
     importance: 'normal',
     sensitivity: 'normal',
     isAllDay: ev.isAllDay,
@@ -180,6 +180,9 @@ export function renderEvent(i: EventInstance, opts: RenderOptions): Record<strin
     organizer: { emailAddress: { name: ev.organizer.name, address: ev.organizer.address } },
     onlineMeeting: ev.isOnlineMeeting && ev.onlineMeeting ? { ...ev.onlineMeeting } : null,
   };
+  // The preview parses the whole HTML body: computed only when the answer carries it (applySelect reads only
+  // the selected properties), in its place among the others.
+  Object.defineProperty(out, 'bodyPreview', { get: () => preview(ev), enumerable: true, configurable: true });
   if (originalStartMs !== null && originalStartMs !== undefined) {
     // Graph includes originalStart on occurrences and exceptions.
     out.originalStart = isoUtc(originalStartMs);

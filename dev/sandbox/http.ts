@@ -133,8 +133,10 @@ export function applySelect(
   if (!select) return obj;
   const want = new Set(select.map((s) => s.toLowerCase()));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (k.startsWith('@odata.') || k === 'id' || want.has(k.toLowerCase())) out[k] = v;
+  // Only the selected properties are read (a property computed on demand, such as an event's bodyPreview, is
+  // not computed for an answer that leaves it out).
+  for (const k of Object.keys(obj)) {
+    if (k.startsWith('@odata.') || k === 'id' || want.has(k.toLowerCase())) out[k] = obj[k];
   }
   return out;
 }

@@ -1065,13 +1065,10 @@ export class SandboxTenant {
     if (ev.type === 'exception' && ev.seriesMasterId && ev.originalStartMs !== null) {
       const master = this.events.get(ev.seriesMasterId);
       if (!master) return;
-      for (const copyMaster of this.events.values()) {
-        if (
-          copyMaster.type !== 'seriesMaster' ||
-          copyMaster.iCalUId !== master.iCalUId ||
-          copyMaster === master
-        )
-          continue;
+      // The other mailboxes' copies of the series: indexed by iCalUId (a scan of every event would cost each
+      // exception's PATCH the whole tenant).
+      for (const copyMaster of [...(this.byICalUId.get(master.iCalUId) ?? [])]) {
+        if (copyMaster.type !== 'seriesMaster' || copyMaster === master) continue;
         const excId = occurrenceId(copyMaster.id, ev.originalStartMs);
         let copy = this.events.get(excId);
         if (!copy) {

@@ -43,16 +43,24 @@ const WINDOWS_ZONES: Record<string, string> = {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/** Names already checked: building a DateTimeFormat to test a name costs more than the conversion itself. */
+const zoneNames = new Map<string, string | undefined>();
+
 /** The IANA zone for a Windows or IANA name, or undefined when unknown. */
 export function ianaZone(zone: string): string | undefined {
   const mapped = WINDOWS_ZONES[zone];
   if (mapped) return mapped;
+  if (zoneNames.has(zone)) return zoneNames.get(zone);
+  let iana: string | undefined;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone;
+    iana = zone;
   } catch {
-    return undefined;
+    iana = undefined;
   }
+  if (zoneNames.size > 10_000) zoneNames.clear();
+  zoneNames.set(zone, iana);
+  return iana;
 }
 
 function formatter(iana: string): Intl.DateTimeFormat {

@@ -26,7 +26,8 @@
  *   maxConcurrentSessions). Without sessions, up to `maxConcurrent` (default 16) messages run at once.
  * - **Duplicate detection.** A second send with the same messageId within `duplicateDetectionWindowMs`
  *   (default: the queue's QUEUE_PROPERTIES, as in the Bicep/Terraform queues) of the first is silently dropped, whatever
- *   happened to the first. Window 0 turns it off.
+ *   happened to the first; while the first is still being stored, the second's send resolves (or rejects) with
+ *   it, so that no duplicate is acknowledged before the message it repeats is durable. Window 0 turns it off.
  * - **Fault mode `deliverTwice`.** Every message that completes is delivered once more (deliveryCount + 1),
  *   as Service Bus does when a lock is lost after the work was done: proves consumers are idempotent.
  *
@@ -123,6 +124,8 @@ interface QueueState {
   deadLetters: DeadLetteredMessage[];
   /** messageId → time its duplicate-detection window ends. */
   seen: Map<string, number>;
+  /** messageId → the store write of a message not yet stored (its duplicates wait for it). */
+  storing: Map<string, Promise<void>>;
   lockedSessions: Set<string>;
   subs: Sub[];
   timer?: NodeJS.Timeout;
@@ -174,7 +177,8 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     const now = Date.now();
     for (const queue of Object.values(QUEUES)) {
       const st = this.state(queue);
-      for (const [id, until] of await store.loadSeen(queue)) if (until > now) st.seen.set(id, until);
+      const seen = [...(await store.loadSeen(queue))].sort((a, b) => a[1] - b[1]);
+      for (const [id, until] of seen) if (until > now) st.seen.set(id, until);
       for (const d of await store.loadDeadLetters(queue)) {
         st.deadLetters.push({
           messageId: d.messageId,
@@ -387,6 +391,7 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
         scheduled: [],
         deadLetters: [],
         seen: new Map(),
+        storing: new Map(),
         lockedSessions: new Set(),
         subs: [],
       };
@@ -413,8 +418,19 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     const now = Date.now();
     const window = this.settings(queue).duplicateDetectionWindowMs;
     if (window > 0) {
-      for (const [id, until] of st.seen) if (until <= now) st.seen.delete(id);
-      if (st.seen.has(message.messageId)) return;
+      // Ids are kept in the order their windows end (one window per queue): expired ones are at the front.
+      for (const [id, until] of st.seen) {
+        if (until > now) break;
+        st.seen.delete(id);
+      }
+      const seenUntil = st.seen.get(message.messageId);
+      if (seenUntil !== undefined && seenUntil > now) {
+        // A duplicate is acknowledged no earlier than the message it repeats: if that one is still being
+        // stored, its outcome is this send's too (a failure lets the sender try again, as for the first).
+        await st.storing.get(message.messageId);
+        return;
+      }
+      st.seen.delete(message.messageId);
       st.seen.set(message.messageId, now + window);
     }
     const at = message.scheduledEnqueueTime?.getTime();
@@ -436,11 +452,19 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     };
     if (entry.notBefore > now) entry.enqueuedTime = new Date(entry.notBefore);
     // Stored before it can be delivered, so that a completion can never be overtaken by this write.
+    const stored = this.persist(async (store) => {
+      await store.put(this.row(queue, entry));
+      if (window > 0) await store.markSeen(queue, message.messageId, now + window);
+    });
+    if (window > 0 && this.store !== undefined) {
+      st.storing.set(message.messageId, stored);
+      const forget = () => {
+        if (st.storing.get(message.messageId) === stored) st.storing.delete(message.messageId);
+      };
+      stored.then(forget, forget);
+    }
     try {
-      await this.persist(async (store) => {
-        await store.put(this.row(queue, entry));
-        if (window > 0) await store.markSeen(queue, message.messageId, now + window);
-      });
+      await stored;
     } catch (e) {
       st.seen.delete(message.messageId);
       throw e;

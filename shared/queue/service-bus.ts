@@ -7,7 +7,11 @@
  *   Constructing the adapter opens no connection: the first send or receive does.
  * - Send: the message is validated (messages.ts), mapped by the pure `toServiceBusMessage` (messageId,
  *   sessionId, correlationId, contentType `application/json`, JSON body, scheduledEnqueueTimeUtc) and sent
- *   through a sender cached per queue.
+ *   through a sender cached per queue. Sends are micro-batched (`BatchingSender`): while one send of a queue is
+ *   in flight, the next ones gather and leave together in as few batches as their size allows, so a burst of
+ *   webhook deliveries costs a few round trips, not one each. A batch is accepted or refused as a whole, and
+ *   each `send` resolves only once its own batch is accepted; duplicate detection applies to each message of a
+ *   batch as to a lone one.
  * - Receive (peek-lock, settled by this adapter): a message failing validation is dead-lettered at once
  *   (`InvalidMessage: <field>`); a handler that resolves completes it; one that throws abandons it with the
  *   error text in the `lastError` application property. Service Bus itself redelivers (deliveryCount + 1) and
@@ -168,9 +172,94 @@ export async function settleWithHandler(
   }
 }
 
+/** What BatchingSender needs of a ServiceBusSender. */
+export type BatchSender = Pick<ServiceBusSender, 'sendMessages' | 'createMessageBatch'>;
+
+interface PendingSend {
+  message: ServiceBusMessage;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group send: a lone send leaves at once; sends made while one is in flight gather and leave together, packed
+ * into as few ServiceBusMessageBatch-es as the entity's size limit allows. Each caller's promise settles with
+ * its own batch's outcome. A message too large for any batch is refused on its own (as a lone send would be).
+ */
+export class BatchingSender {
+  private queued: PendingSend[] = [];
+  private inFlight = false;
+  /** Round trips made (lone sends and batches), for tests and diagnostics. */
+  sends = 0;
+
+  constructor(private readonly sender: BatchSender) {}
+
+  send(message: ServiceBusMessage): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ message, resolve, reject });
+      if (!this.inFlight) this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queued.length === 0) return;
+    const taken = this.queued;
+    this.queued = [];
+    this.inFlight = true;
+    void this.deliver(taken).finally(() => {
+      this.inFlight = false;
+      this.pump();
+    });
+  }
+
+  private async deliver(taken: PendingSend[]): Promise<void> {
+    const settle = async (group: PendingSend[], send: () => Promise<void>) => {
+      this.sends++;
+      try {
+        await send();
+        for (const p of group) p.resolve();
+      } catch (e) {
+        for (const p of group) p.reject(e);
+      }
+    };
+    const [only] = taken;
+    if (taken.length === 1 && only) {
+      await settle(taken, () => this.sender.sendMessages(only.message));
+      return;
+    }
+    let rest = taken;
+    while (rest.length > 0) {
+      let batch;
+      try {
+        batch = await this.sender.createMessageBatch();
+      } catch (e) {
+        for (const p of rest) p.reject(e);
+        return;
+      }
+      const group: PendingSend[] = [];
+      const left: PendingSend[] = [];
+      for (const p of rest) {
+        if (left.length === 0 && batch.tryAddMessage(p.message)) group.push(p);
+        else left.push(p);
+      }
+      if (group.length === 0) {
+        // The first message fits no batch: sent alone, it gets the service's own answer (too large).
+        const [first, ...others] = left;
+        if (first) await settle([first], () => this.sender.sendMessages(first.message));
+        rest = others;
+        continue;
+      }
+      const full = batch;
+      await settle(group, () => this.sender.sendMessages(full));
+      rest = left;
+    }
+  }
+}
+
 export class ServiceBusQueue implements QueuePublisher, QueueConsumer {
   readonly client: ServiceBusClient;
   private readonly senders = new Map<QueueName, ServiceBusSender>();
+  private readonly batchers = new Map<QueueName, BatchingSender>();
   private readonly subscriptions = new Set<Subscription>();
   private readonly log: (message: string, error?: unknown) => void;
   private readonly sessionIdleTimeoutMs: number;
@@ -184,7 +273,12 @@ export class ServiceBusQueue implements QueuePublisher, QueueConsumer {
 
   async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
     const valid = validateOutgoing(queue, message);
-    await this.sender(queue).sendMessages(toServiceBusMessage(valid));
+    let batcher = this.batchers.get(queue);
+    if (!batcher) {
+      batcher = new BatchingSender(this.sender(queue));
+      this.batchers.set(queue, batcher);
+    }
+    await batcher.send(toServiceBusMessage(valid));
   }
 
   /** Sends without validating (tests of receive-side validation, as a foreign sender would). */
@@ -217,6 +311,7 @@ export class ServiceBusQueue implements QueuePublisher, QueueConsumer {
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
     await Promise.allSettled([...this.senders.values()].map((s) => s.close()));
     this.senders.clear();
+    this.batchers.clear();
     await this.client.close();
   }
 

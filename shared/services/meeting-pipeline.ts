@@ -4,6 +4,7 @@
  *
  * - `prefetch(pages)`: the next listing page is requested as soon as the current one is handed out, so it is there
  *   when the meetings of the current page are done (at most one page ahead: memory stays a few pages).
+ *   `startedWith(first, rest)` lets the first page be asked for before the loop starts (beside the user checks).
  * - `GroupCommitWriter`: storage writes of one partition collected into entity group transactions (up to 100 rows
  *   each). While one transaction is in flight, the next rows gather; when it ends, they go together. A lone write
  *   goes at once, so batching never waits for a timer. `write` resolves when the row is durable (the ledger's
@@ -40,6 +41,21 @@ export async function* prefetch<T>(source: AsyncIterable<T>): AsyncGenerator<T, 
       await next.catch(() => undefined);
       await it.return?.();
     }
+  }
+}
+
+/**
+ * The items of `rest` whose first `next()` was already called (its result is `first`): so a caller can start the
+ * first request early and iterate later. Stopping early returns `rest`.
+ */
+export async function* startedWith<T>(
+  first: Promise<IteratorResult<T, void>>,
+  rest: AsyncGenerator<T, void, undefined>,
+): AsyncGenerator<T, void, undefined> {
+  try {
+    for (let r = await first; r.done !== true; r = await rest.next()) yield r.value;
+  } finally {
+    await rest.return(undefined);
   }
 }
 

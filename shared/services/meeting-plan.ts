@@ -110,9 +110,16 @@ export async function prepareUser(
   let preferredLanguage: string | null = null;
   let userPrincipalName = '';
   let teamsLicensed = false;
+  // The directory user, the mailbox and the profile are read at once (each is a round trip of its own); the
+  // mailbox answer is used only for a user that exists, and its failure, if any, surfaces only then.
+  const mailboxCheck = deps.graph.directory.checkMailbox(userId);
+  mailboxCheck.catch(() => undefined);
+  const profileRead = deps.repositories.profiles.get(userId);
+  profileRead.catch(() => undefined);
   try {
     const user = await deps.graph.directory.getUser(userId);
     if (user === null) {
+      await mailboxCheck.catch(() => undefined);
       const deleted = await deps.graph.directory.isDeletedUser(userId);
       return { kind: 'userError', code: deleted ? 'userSoftDeleted' : 'userNotFound' };
     }
@@ -120,18 +127,20 @@ export async function prepareUser(
     userPrincipalName = user.userPrincipalName;
     teamsLicensed = hasTeamsLicence(user.assignedPlans);
     if (convertsToTeams && !teamsLicensed) {
+      await Promise.allSettled([mailboxCheck, profileRead]);
       return { kind: 'userError', code: 'teamsNotLicensed' };
     }
-    const mailbox = await deps.graph.directory.checkMailbox(userId);
+    const mailbox = await mailboxCheck;
     if (mailbox.location === 'onPremises') return { kind: 'userError', code: unreachableMailboxCause(user) };
     if (mailbox.location === 'notFound') return { kind: 'userError', code: 'mailboxNotFound' };
     mailboxLanguage = mailbox.language;
   } catch (e) {
+    await Promise.allSettled([mailboxCheck, profileRead]);
     const stop = userStopOf(e);
     if (stop) return stop;
     throw e;
   }
-  const profile = await deps.repositories.profiles.get(userId);
+  const profile = await profileRead;
   const bridge = await deps.repositories.bridges.resolve(profile?.dialIn.bridgeId);
   return {
     kind: 'ready',

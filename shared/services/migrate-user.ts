@@ -65,7 +65,7 @@ import type { Repositories } from '../storage/repositories';
 import type { LedgerEntry } from '../storage/repositories/ledger-repository';
 import { utcDateTimeToEpoch } from './meeting-refresh';
 import { planMeeting, prepareUser, userStopOf, type UserPlanContext } from './meeting-plan';
-import { GroupCommitWriter, LatestWriter, prefetch } from './meeting-pipeline';
+import { GroupCommitWriter, LatestWriter, prefetch, startedWith } from './meeting-pipeline';
 import { migrationMessage, runKeyOfMessage } from './migration-messages';
 import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } from './run-lifecycle';
 import {
@@ -384,15 +384,42 @@ async function runMigration(
   heartbeat: Heartbeat,
 ): Promise<RunResult> {
   const userId = status.userId;
-  const prepared = await prepareUser(deps, {
-    userId,
-    sourceMeetingType: status.sourceMeetingType,
-    migrationType: status.migrationType,
-    now: deps.clock(),
-  });
-  if (prepared.kind === 'userError') return prepared;
+  const now = deps.clock();
+  // The first listing page is asked for beside the user checks (a read, dropped if the checks stop the run), so
+  // the mailbox's slots are busy from the run's first round trip.
+  const listing = prefetch(
+    deps.graph.calendar.listOrganizedFutureMeetings(userId, {
+      now,
+      ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
+    }),
+  );
+  const firstPage = listing.next();
+  firstPage.catch(() => undefined);
+  const dropListing = async () => {
+    await firstPage.catch(() => undefined);
+    await listing.return(undefined);
+  };
+  let prepared: Awaited<ReturnType<typeof prepareUser>>;
+  let conversionSettings: Awaited<ReturnType<typeof deps.repositories.settings.getTeamsConversion>>;
+  try {
+    [prepared, conversionSettings] = await Promise.all([
+      prepareUser(deps, {
+        userId,
+        sourceMeetingType: status.sourceMeetingType,
+        migrationType: status.migrationType,
+        now,
+      }),
+      deps.repositories.settings.getTeamsConversion(),
+    ]);
+  } catch (e) {
+    await dropListing();
+    throw e;
+  }
+  if (prepared.kind === 'userError') {
+    await dropListing();
+    return prepared;
+  }
   const plan = prepared.context;
-  const conversionSettings = await deps.repositories.settings.getTeamsConversion();
   const ctx: UserContext = {
     ...plan,
     run,
@@ -427,12 +454,7 @@ async function runMigration(
   let discovered = 0;
   const stopped = () => failure !== null || progress.failure !== null;
   try {
-    for await (const page of prefetch(
-      deps.graph.calendar.listOrganizedFutureMeetings(userId, {
-        now: ctx.now,
-        ...(deps.pageSize !== undefined ? { pageSize: deps.pageSize } : {}),
-      }),
-    )) {
+    for await (const page of startedWith(firstPage, listing)) {
       if (stopped()) break;
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;

@@ -264,6 +264,9 @@ function fromTableValue(v: unknown): unknown {
   return v;
 }
 
+/** One row's write in a transaction: create or wholly replace it, or delete it. */
+export type RowWrite<T> = { kind: 'upsert'; rowKey: string; value: T } | { kind: 'delete'; rowKey: string };
+
 export interface EntityMeta {
   partitionKey: string;
   rowKey: string;
@@ -477,6 +480,35 @@ export class TableRepository<S extends EntitySchema> {
       await this.client.upsertEntity(entity, 'Replace');
       return;
     }
+    await this.client.submitTransaction(actions);
+  }
+
+  /**
+   * Upserts (create or wholly replace) and deletes of up to MAX_TRANSACTION_ROWS rows of ONE partition in one
+   * entity group transaction: all happen or none does. Row keys must be distinct. A delete of a row that does not
+   * exist fails the whole transaction (the service answers 404 for it); alone, it is no error.
+   */
+  async writeBatch(partitionKey: string, writes: readonly RowWrite<EntityOf<S>>[]): Promise<void> {
+    if (writes.length === 0) return;
+    if (writes.length > MAX_TRANSACTION_ROWS) {
+      throw new RangeError(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
+    }
+    const [only] = writes;
+    if (writes.length === 1 && only) {
+      if (only.kind === 'delete') await this.delete(partitionKey, only.rowKey);
+      else await this.upsert(partitionKey, only.rowKey, only.value);
+      return;
+    }
+    const keys = new Set<string>();
+    const actions: TransactionAction[] = writes.map((w) => {
+      this.checkKeys(partitionKey, w.rowKey);
+      if (keys.has(w.rowKey)) throw new RangeError(`row ${w.rowKey} appears twice in one transaction`);
+      keys.add(w.rowKey);
+      if (w.kind === 'delete') return ['delete', { partitionKey, rowKey: w.rowKey }];
+      const data = this.validateForWrite(partitionKey, w.rowKey, w.value, this.schema);
+      return ['upsert', { partitionKey, rowKey: w.rowKey, ...this.toRow(data) }, 'Replace'];
+    });
+    await this.ensureTable();
     await this.client.submitTransaction(actions);
   }
 

@@ -2,7 +2,8 @@
  * The worker's pipeline keeps the exactly-once rule: with meetings prepared ahead of the Graph slots and ledger
  * rows written in entity group transactions, every PATCH still leaves only after its `pending` row is durable; a
  * storage failure fails the run (redelivered) instead of losing rows; the mailbox never has more than 4 requests
- * in flight.
+ * in flight. The first listing page is asked for beside the user checks, and dropped (nothing left running) when
+ * the checks stop the run.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -134,5 +135,59 @@ describe('migrateUser pipeline', () => {
     assert.equal(log.filter((r) => r.status === 429).length, 0, 'never over the limit');
     assert.ok(Math.max(...log.map((r) => r.concurrency)) <= 4);
     assert.equal(Math.max(...log.map((r) => r.concurrency)), 4, 'the 4 slots are used');
+  });
+
+  it('asks for the first listing page beside the user checks, and leaves none of it running when they stop the run', async () => {
+    const online = usersWithUpdates(f, 1)[3];
+    const onPrem = f.seed.users.find((u) => u.sandboxMailboxLocation === 'onPremises');
+    assert.ok(online && onPrem, 'an online user with meetings and an on-premises one');
+    const list = f.calendar.listOrganizedFutureMeetings.bind(f.calendar);
+    const getUser = f.graph.directory.getUser.bind(f.graph.directory);
+    const listings: { userId: string; started: boolean; closed: boolean }[] = [];
+    const startedWhenUserAnswered = new Map<string, boolean>();
+    f.calendar.listOrganizedFutureMeetings = (userId, options) => {
+      const record = { userId, started: false, closed: false };
+      listings.push(record);
+      return (async function* () {
+        record.started = true;
+        try {
+          yield* list(userId, options);
+        } finally {
+          record.closed = true;
+        }
+      })();
+    };
+    const directory = {
+      ...f.graph.directory,
+      getUser: async (id: string) => {
+        const user = await getUser(id);
+        startedWhenUserAnswered.set(id, listings.find((l) => l.userId === id)?.started ?? false);
+        return user;
+      },
+      checkMailbox: (id: string) => f.graph.directory.checkMailbox(id),
+      isDeletedUser: (id: string) => f.graph.directory.isDeletedUser(id),
+    };
+    const fx = { ...f, deps: { ...f.deps, graph: { ...f.deps.graph, directory } } };
+    try {
+      const ok = await deliver(fx, await requestRun(f, online.id));
+      assert.equal(ok.kind, 'finished');
+      assert.equal(startedWhenUserAnswered.get(online.id), true, 'the listing was under way already');
+      assert.equal((await f.repos.status.get(online.id))?.state, 'Succeeded');
+
+      const stopped = await deliver(fx, await requestRun(f, onPrem.id));
+      assert.equal(stopped.kind, 'finished');
+      assert.equal(stopped.kind === 'finished' && stopped.result.kind, 'userError');
+      const status = await f.repos.status.get(onPrem.id);
+      assert.match(status?.lastMessage ?? '', /./);
+      const dropped = listings.filter((l) => l.userId === onPrem.id);
+      assert.equal(dropped.length, 1);
+      assert.deepEqual(
+        dropped[0],
+        { userId: onPrem.id, started: true, closed: true },
+        'closed before the run ended',
+      );
+    } finally {
+      f.calendar.listOrganizedFutureMeetings = list;
+    }
   });
 });

@@ -291,6 +291,14 @@ describe('sandbox: calendar', () => {
     });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json.body, { contentType: 'html', content: '<b>x</b>' });
+    // bodyPreview: the body's text, whether the answer carries every property or $select names it.
+    assert.equal(r.json.bodyPreview, 'x');
+    const selected = await graph(sb, `/users/${ALICE}/events/${MEETING_ID}?$select=bodyPreview`);
+    assert.deepEqual(
+      Object.keys(selected.json).filter((k) => !k.startsWith('@')),
+      ['id', 'bodyPreview'],
+    );
+    assert.equal(selected.json.bodyPreview, 'x');
     const cancelled = (await graph(sb, `/_sandbox/events?mailbox=${ALICE}`)).json.value as {
       id: string;
       isCancelled: boolean;

@@ -121,6 +121,36 @@ describe('table repository (Azurite)', () => {
     await rejectsWith(r.replace('p', 'r2', { name: 'x', count: 0 }, '*'), EntityNotFoundError);
   });
 
+  it('writeBatch upserts and deletes rows of one partition in one transaction, all or nothing', async () => {
+    const r = repo();
+    await r.upsert('p', 'old', { name: 'old', count: 0 });
+    await r.writeBatch('p', [
+      { kind: 'upsert', rowKey: 'a', value: { name: 'a', count: 1 } },
+      { kind: 'upsert', rowKey: 'b', value: { name: 'b', count: 2, tags: ['x'] } },
+      { kind: 'delete', rowKey: 'old' },
+    ]);
+    assert.deepEqual((await r.get('p', 'b')).tags, ['x']);
+    assert.equal((await r.get('p', 'a')).count, 1);
+    assert.equal(await r.tryGet('p', 'old'), undefined);
+    // A delete of a missing row fails the transaction, and nothing of it is written.
+    await assert.rejects(
+      r.writeBatch('p', [
+        { kind: 'upsert', rowKey: 'c', value: { name: 'c', count: 3 } },
+        { kind: 'delete', rowKey: 'never-there' },
+      ]),
+    );
+    assert.equal(await r.tryGet('p', 'c'), undefined, 'all or nothing');
+    // Alone, it is no error (as delete()).
+    await r.writeBatch('p', [{ kind: 'delete', rowKey: 'never-there' }]);
+    await assert.rejects(
+      r.writeBatch('p', [
+        { kind: 'delete', rowKey: 'a' },
+        { kind: 'delete', rowKey: 'a' },
+      ]),
+      /twice/,
+    );
+  });
+
   it('rejects a second insert of the same keys with ConflictError', async () => {
     const r = repo();
     await r.insert('p', 'dup', { name: 'one', count: 1 });

@@ -5,6 +5,7 @@ import { EmbeddedQueue } from '../../../shared/queue/embedded';
 import { createQueue, shareEmbeddedQueue } from '../../../shared/queue/factory';
 import { QUEUES } from '../../../shared/queue/port';
 import { ServiceBusQueue } from '../../../shared/queue/service-bus';
+import type { QueueStore } from '../../../shared/queue/table-store';
 import { deltaSweep, migrateUser, queueBehaviourSuite, until } from './behaviour';
 
 const unhandled: unknown[] = [];
@@ -230,6 +231,61 @@ describe('embedded queue specifics', () => {
     const fresh = createQueue({ queue: { kind: 'embedded' } });
     assert.notEqual(fresh.embedded, owner);
     await fresh.close();
+  });
+
+  it('acknowledges a duplicate no earlier than the message it repeats is stored, and with its outcome', async () => {
+    // A store whose writes wait until released, and fail while `failing`.
+    let failing = true;
+    const held: (() => void)[] = [];
+    const stored: string[] = [];
+    const store: QueueStore = {
+      loadMessages: () => Promise.resolve([]),
+      loadDeadLetters: () => Promise.resolve([]),
+      loadSeen: () => Promise.resolve(new Map()),
+      put: (m) =>
+        new Promise<void>((resolve, reject) =>
+          held.push(() => {
+            if (failing) reject(new Error('storage is down'));
+            else {
+              stored.push(m.messageId);
+              resolve();
+            }
+          }),
+        ),
+      remove: () => Promise.resolve(),
+      deadLetter: () => Promise.resolve(),
+      markSeen: () => Promise.resolve(),
+    };
+    const q = await EmbeddedQueue.open({ store });
+    try {
+      const msg = deltaSweep();
+      const outcomes: string[] = [];
+      const first = q.send(QUEUES.directoryChanges, msg).then(
+        () => outcomes.push('first ok'),
+        () => outcomes.push('first failed'),
+      );
+      const second = q.send(QUEUES.directoryChanges, { ...msg }).then(
+        () => outcomes.push('duplicate ok'),
+        () => outcomes.push('duplicate failed'),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      assert.deepEqual(outcomes, [], 'neither is acknowledged while the message is not stored');
+      for (const release of held.splice(0)) release();
+      await Promise.all([first, second]);
+      assert.deepEqual(outcomes.sort(), ['duplicate failed', 'first failed']);
+
+      // The sender tries again once storage is back: the message is taken (not dropped as a duplicate).
+      failing = false;
+      const retry = q.send(QUEUES.directoryChanges, { ...msg });
+      const again = q.send(QUEUES.directoryChanges, { ...msg });
+      await until(() => held.length === 1, 'the retry to reach the store', 2_000);
+      for (const release of held.splice(0)) release();
+      await Promise.all([retry, again]);
+      assert.deepEqual(stored, [msg.messageId], 'stored once');
+      assert.equal(q.activeCount(QUEUES.directoryChanges), 1);
+    } finally {
+      q.crash();
+    }
   });
 
   it('produced no unhandled rejections', () => {

@@ -1,6 +1,6 @@
 /**
  * The Service Bus adapter without a namespace: the pure mappings, settlement of one message with a fake
- * receiver, and construction from both configuration kinds without any network call. The behaviour suite runs
+ * receiver, the micro-batching of sends with a fake sender, and construction from both configuration kinds without any network call. The behaviour suite runs
  * against a real namespace in test/integration/queue/service-bus.test.ts when one is configured.
  */
 import { describe, it } from 'node:test';
@@ -8,9 +8,15 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { ServiceBusReceivedMessage } from '@azure/service-bus';
+import type {
+  ServiceBusMessage,
+  ServiceBusMessageBatch,
+  ServiceBusReceivedMessage,
+} from '@azure/service-bus';
 import { QUEUES, type ReceivedMessage } from '../../../shared/queue/port';
 import {
+  BatchingSender,
+  type BatchSender,
   createServiceBusClient,
   fromServiceBusMessage,
   type MessageSettler,
@@ -240,5 +246,104 @@ describe('service bus adapter: construction', () => {
     } finally {
       await q.close();
     }
+  });
+});
+
+describe('service bus adapter: batching sender', () => {
+  /** A sender whose sends end when the test says so; a batch holds `capacity` messages. */
+  function fakeSender(capacity: number, tooLarge = new Set<string>()) {
+    const sent: { ids: string[]; release: () => void; fail: (e: Error) => void }[] = [];
+    const idOf = (m: ServiceBusMessage) => String(m.messageId);
+    const sender: BatchSender = {
+      sendMessages: (what) =>
+        new Promise<void>((resolve, reject) => {
+          const list = Array.isArray(what)
+            ? what.map(idOf)
+            : 'count' in what
+              ? (what as unknown as { ids: string[] }).ids
+              : [idOf(what)];
+          sent.push({ ids: list, release: resolve, fail: reject });
+        }),
+      createMessageBatch: () => {
+        const ids: string[] = [];
+        const batch = {
+          ids,
+          get count() {
+            return ids.length;
+          },
+          tryAddMessage: (m: ServiceBusMessage) => {
+            if (ids.length >= capacity || tooLarge.has(idOf(m))) return false;
+            ids.push(idOf(m));
+            return true;
+          },
+        };
+        return Promise.resolve(batch as unknown as ServiceBusMessageBatch);
+      },
+    };
+    return { sender, sent };
+  }
+  const msg = (id: string): ServiceBusMessage => ({ messageId: id, body: {} });
+  const tick = () => new Promise((r) => setImmediate(r));
+
+  it('sends a lone message at once and the ones that arrive meanwhile together, each resolved with its batch', async () => {
+    const { sender, sent } = fakeSender(3);
+    const b = new BatchingSender(sender);
+    const done: string[] = [];
+    const first = b.send(msg('a')).then(() => done.push('a'));
+    assert.deepEqual(
+      sent.map((s) => s.ids),
+      [['a']],
+    );
+    const rest = ['b', 'c', 'd', 'e'].map((id) => b.send(msg(id)).then(() => done.push(id)));
+    await tick();
+    assert.equal(sent.length, 1, 'the others wait for the send in flight');
+    sent[0]?.release();
+    await first;
+    await tick();
+    assert.deepEqual(
+      sent.map((s) => s.ids),
+      [['a'], ['b', 'c', 'd']],
+      'packed up to the batch size, in order',
+    );
+    assert.deepEqual(done, ['a'], 'nothing resolves before its batch is accepted');
+    sent[1]?.release();
+    await tick();
+    assert.deepEqual(sent[2]?.ids, ['e']);
+    sent[2]?.release();
+    await Promise.all(rest);
+    assert.deepEqual(done, ['a', 'b', 'c', 'd', 'e']);
+    assert.equal(b.sends, 3);
+  });
+
+  it('rejects every send of a refused batch, and only those; a message too large fails alone', async () => {
+    const { sender, sent } = fakeSender(2, new Set(['huge']));
+    const b = new BatchingSender(sender);
+    const outcome = new Map<string, string>();
+    const track = (id: string) =>
+      b.send(msg(id)).then(
+        () => outcome.set(id, 'ok'),
+        (e: Error) => outcome.set(id, e.message),
+      );
+    const first = track('lead');
+    const all = ['x', 'y', 'huge', 'z'].map(track);
+    sent[0]?.release();
+    await first;
+    await tick();
+    assert.deepEqual(sent[1]?.ids, ['x', 'y']);
+    sent[1]?.fail(new Error('ServiceBusError: unavailable'));
+    await tick();
+    assert.deepEqual(sent[2]?.ids, ['huge'], 'too large for a batch: sent alone');
+    sent[2]?.fail(new Error('MessageSizeExceeded'));
+    await tick();
+    assert.deepEqual(sent[3]?.ids, ['z']);
+    sent[3]?.release();
+    await Promise.all(all);
+    assert.deepEqual(Object.fromEntries(outcome), {
+      lead: 'ok',
+      x: 'ServiceBusError: unavailable',
+      y: 'ServiceBusError: unavailable',
+      huge: 'MessageSizeExceeded',
+      z: 'ok',
+    });
   });
 });
