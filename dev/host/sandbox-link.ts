@@ -2,7 +2,9 @@
  * Starts the sandbox tenant (dev/sandbox `startSandbox`) seeded with a generated demo tenant
  * (dev/sandbox/generator `generateTenant`) for `npm start`.
  */
-import { startSandbox, type TenantSeedInput } from '../sandbox';
+import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
+import { sandboxCertificatePaths, startSandbox, type TenantSeedInput } from '../sandbox';
 import { generateTenant } from '../sandbox/generator';
 
 export interface SandboxLink {
@@ -41,6 +43,7 @@ export async function startSandboxTenant(options: {
     ...(options.token !== undefined ? { token: options.token } : {}),
     ...(options.checkShapes !== undefined ? { checkShapes: options.checkShapes } : {}),
   });
+  trustSandboxCertificate();
   return {
     url: handle.url,
     controlUrl: `${handle.url}/_sandbox`,
@@ -51,4 +54,18 @@ export async function startSandboxTenant(options: {
     seed,
     stop: () => handle.stop(),
   };
+}
+
+/**
+ * This process talks to the sandbox too (the demo's control calls): its dev-only certificate joins the CAs this
+ * process trusts, as NODE_EXTRA_CA_CERTS does for the function host it starts. Node reads that variable only at
+ * start-up, so the process that starts the sandbox adds the certificate itself (Node 22.19+; on an older Node the
+ * variable must be set before starting).
+ */
+function trustSandboxCertificate(): void {
+  const set = (tls as { setDefaultCACertificates?: (certs: string[]) => void }).setDefaultCACertificates;
+  if (set === undefined) return;
+  const cert = readFileSync(sandboxCertificatePaths().cert, 'utf8');
+  const current = tls.getCACertificates('default');
+  if (!current.includes(cert)) set([...current, cert]);
 }

@@ -7,6 +7,7 @@
  * valid): `Prefer: outlook.timezone="UTC", outlook.body-content-type="html", IdType="ImmutableId"`.
  */
 import { ALL_DAY_GRACE_MS } from '../domain/eligibility';
+import { findOnlineMeetingBlock } from '../domain/meeting-block';
 import type { GraphClient } from './client';
 import { GraphContractError, GraphRequestError } from './errors';
 import { buildPath, odataString, segment } from './odata';
@@ -127,14 +128,54 @@ const AMBIGUOUS_READBACK_DELAY_MS = 500;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Listed events read again (for their extended properties) and handed out together: as many as the worker
+ * prepares at once (4 per mailbox slot), so two chunks in the works keep it busy, and few enough that the first
+ * updates start after a few round trips, not after the whole page is read again.
+ */
+const READ_CHUNK = 16;
+
 export class GraphCalendarGateway implements CalendarGateway {
   constructor(private readonly graph: GraphClient) {}
 
+  /**
+   * A GET of one event: its properties and our two extended properties (the marker, the Skype add-in's link).
+   * Extended properties expand on a GET of one resource instance only (singlevaluelegacyextendedproperty-get.md);
+   * a list cannot return them.
+   */
   private eventQuery(): Record<string, string> {
     return {
       $select: EVENT_SELECT.join(','),
       $expand: `singleValueExtendedProperties($filter=id eq ${odataString(MARKER_PROPERTY_ID)} or id eq ${odataString(SKYPE_EXTERNAL_LINK_PROPERTY_ID)})`,
     };
+  }
+
+  /**
+   * The listed events that carry an online-meeting block, each read again on its own with the extended properties
+   * (the only documented way to get them); events without a block are decided without them. An event gone in
+   * between is dropped; a series master keeps the next occurrence its probe found.
+   */
+  private async withExtendedProperties(userId: string, listed: MeetingEvent[]): Promise<MeetingEvent[]> {
+    const read = await Promise.all(
+      listed.map(async (e) => {
+        if (findOnlineMeetingBlock(e.body.content, e.body.contentType) === null) return e;
+        const full = await this.getEvent(userId, e.id);
+        if (full && e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
+        return full;
+      }),
+    );
+    return read.filter((e): e is MeetingEvent => e !== null);
+  }
+
+  /**
+   * `listed` with their extended properties (withExtendedProperties), READ_CHUNK at a time, each chunk handed out
+   * as soon as it is read: the first updates start after one round trip, not after the whole page is read again.
+   */
+  private async *readInChunks(userId: string, listed: MeetingEvent[]): AsyncGenerator<MeetingEvent[]> {
+    for (let i = 0; i < listed.length; i += READ_CHUNK) {
+      const read = await this.withExtendedProperties(userId, listed.slice(i, i + READ_CHUNK));
+      if (read.length > 0) yield read;
+    }
   }
 
   private async getPage(userId: string, path: string, operation: string) {
@@ -188,7 +229,7 @@ export class GraphCalendarGateway implements CalendarGateway {
     // /events returns single instances and series masters (never occurrences). Series masters carry the first
     // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
     let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
-      ...this.eventQuery(),
+      $select: EVENT_SELECT.join(','),
       $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
       $top: top,
     });
@@ -199,10 +240,11 @@ export class GraphCalendarGateway implements CalendarGateway {
         operation,
       );
       path = page.next;
-      // The page's single meetings go to work at once; its series follow once their probes tell which are
-      // current (the probes take a round trip or more, which the singles' updates fill).
+      // The page's single meetings go to work first, a few at a time as they are read again with their extended
+      // properties; its series follow once their probes tell which are current (the probes take a round trip or
+      // more, which the singles' updates fill).
       const singles = page.events.filter((e) => e.isOrganizer && e.type === 'singleInstance' && inWindow(e));
-      if (singles.length > 0) yield singles;
+      yield* this.readInChunks(userId, singles);
       const candidates = page.events.filter(
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
@@ -216,7 +258,7 @@ export class GraphCalendarGateway implements CalendarGateway {
         if (at !== '') m.nextOccurrence = at;
         return true;
       });
-      if (masters.length > 0) yield masters;
+      yield* this.readInChunks(userId, masters);
       // The page's series' exceptions: every list asked for at once, then the exceptions read at once, `top` at a
       // time (the mailbox limiter keeps them within 4 in flight): one series after the other would leave the
       // mailbox's other slots idle while the listing waits for each answer.

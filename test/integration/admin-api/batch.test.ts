@@ -3,7 +3,7 @@
  * rejects malformed and repeated identities, takes group members and service-plan holders, answers at once; each
  * release step requests the next BATCH_RELEASE_SIZE members and schedules the next step later (the pace), a
  * redelivered or out-of-turn step does nothing twice, an unknown user is rejected, and the progress counts
- * members by state.
+ * members by state. A Teams target is accepted like any other: each member is requested as a conversion.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -203,6 +203,29 @@ describe('bulk start', () => {
       progress.rejected.some((r) => r.identity === 'ghost@contoso.test' && r.code === 'userNotFound'),
     );
     assert.equal(progress.complete, false, 'members are still Pending');
+  });
+
+  it('a Teams target is accepted: each member is requested as a conversion to Teams', async () => {
+    const { ports, sent, repositories } = setup();
+    const started = await startBatch(
+      ports,
+      batchBodySchema.parse({
+        identities: ['user7@contoso.test', 'user8@contoso.test'],
+        sourceMeetingType: 'SfB',
+        targetMeetingType: 'Teams',
+      }),
+    );
+    assert.equal(started.accepted, 2);
+    const step = releases(sent)[0]?.body;
+    assert.ok(step);
+    const released = await releaseBatch(ports, step);
+    assert.equal(released.kind === 'released' && released.requested, 2);
+    for (const id of [u(7), u(8)]) {
+      const status = await repositories.status.get(id);
+      assert.equal(status?.migrationType, 'SfbToTeams');
+      assert.equal(status.targetMeetingType, 'Teams');
+      assert.equal(status.sourceMeetingType, 'SfB');
+    }
   });
 
   it('an unknown group is 404; an unknown batch is 404, a malformed id 400', async () => {
