@@ -32,9 +32,10 @@ export interface DemoOptions {
   /** Where the sandbox's control API is, for the hints (raw events, update log) and the leavers. */
   sandboxControlUrl?: string;
   /**
-   * Users (of `identities`) who leave once their migration is requested: the demo soft-deletes them in the sandbox
-   * tenant (control API) while their migration waits, so their run ends Failed `userSoftDeleted`, told apart from
-   * an unlicensed or on-premises mailbox.
+   * Users (of `identities`) who have just left the company: the demo soft-deletes them in the sandbox tenant
+   * (control API) before it starts the migrations. The service still lists them (its user profiles), so their
+   * migration is requested and the run ends Failed `userSoftDeleted`, told apart from an unlicensed or on-premises
+   * mailbox.
    */
   leavers?: readonly string[];
   log: (line: string) => void;
@@ -107,17 +108,17 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
     );
   }
   const leavers = options.sandboxControlUrl ? (options.leavers ?? []) : [];
-  const leave = async (leaver: string) => {
+  for (const leaver of leavers) {
     const fetchFn = options.fetch ?? fetch;
     const res = await fetchFn(`${options.sandboxControlUrl}/users/${encodeURIComponent(leaver)}?mode=soft`, {
       method: 'DELETE',
     });
     log(
       res.ok
-        ? `Demo: ${leaver} leaves the company before their migration runs (soft-deleted in the sandbox tenant).`
+        ? `Demo: ${leaver} has left the company (soft-deleted in the sandbox tenant); the service still knows them, so their migration is requested too.`
         : `Demo: could not delete ${leaver} in the sandbox tenant (HTTP ${res.status}).`,
     );
-  };
+  }
   const limit = pLimit(options.concurrency ?? 8);
   const started = new Set<string>();
   const refused: string[] = [];
@@ -136,9 +137,6 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
           }
           const r = await api.startMigration({ identity });
           started.add(r.value.userId);
-          // A leaver leaves as soon as their migration is requested, before its run looks the user up (a start
-          // runs at once: waiting for the other starts first would let a quick run finish before the user left).
-          if (leavers.includes(identity)) await leave(identity);
         } catch (e) {
           if (e instanceof ConnectionError) throw e;
           refused.push(`${identity}: ${describe(e)}`);

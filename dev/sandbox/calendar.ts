@@ -1,15 +1,14 @@
 /**
  * Calendar routes: `/users/{id}/events` (single instances and series masters), `/calendarView` (occurrences,
  * exceptions and single instances in a window), `/events/{id}/instances`, `GET`/`PATCH /events/{id}` and
- * `/calendar`, with `$select`, `$top`, `$filter`, `$expand=singleValueExtendedProperties(...)`, paging and the
- * `Prefer` headers Outlook honours.
+ * `/calendar`, with `$select`, `$top`, `$filter` (lists), `$expand=singleValueExtendedProperties(...)` (one event),
+ * paging and the `Prefer` headers Outlook honours.
  */
 import { PERMISSIONS } from './auth';
 import { compileEventFilter } from './event-filter';
 import {
   checkEventSelect,
   instanceProps,
-  parseEventExpand,
   parseEventExpandItems,
   renderEvent,
   type RenderOptions,
@@ -56,9 +55,9 @@ function renderOptions(
       mailboxUpn: user.userPrincipalName,
       bodyType,
       timeZone,
-      expandProperties: oneEvent
-        ? parseEventExpandItems(ctx.req, true).properties
-        : parseEventExpand(ctx.req),
+      // singlevaluelegacyextendedproperty-get.md documents $expand of extended properties for a GET of one
+      // resource instance only; lists take them in $filter (…/Any(ep: …)) and do not return them.
+      expandProperties: oneEvent ? parseEventExpandItems(ctx.req, true).properties : undefined,
     },
     applied,
   };
@@ -142,17 +141,13 @@ function listResponse(
 /** The longest window calendarView and /instances expand (Graph: 400 ErrorInvalidRequest beyond it). */
 export const MAX_WINDOW_DAYS = 1825;
 
-/** Query options of the routes, as their pages show them. */
-const LIST_EVENTS_OPTIONS = [
-  '$select',
-  '$filter',
-  '$top',
-  '$skip',
-  '$skiptoken',
-  '$orderby',
-  '$expand',
-  '$count',
-];
+/**
+ * Query options of the routes, as their pages show them. No `$expand` on lists: extended properties expand on a
+ * GET of one event (singlevaluelegacyextendedproperty-get.md, "GET a resource instance expanded with an extended
+ * property"); on a list they can only filter (`$filter=singleValueExtendedProperties/Any(ep: …)`, "The response
+ * body does not include the extended property"), and exceptionOccurrences expands on a series master only.
+ */
+const LIST_EVENTS_OPTIONS = ['$select', '$filter', '$top', '$skip', '$skiptoken', '$orderby', '$count'];
 const WINDOW_OPTIONS = ['startDateTime', 'endDateTime', '$select', '$top', '$skip', '$skiptoken', '$orderby'];
 const GET_EVENT_OPTIONS = ['$select', '$expand'];
 

@@ -309,8 +309,3 @@ export function parseEventExpandItems(req: SandboxRequest, allowExceptions = fal
   }
   return out;
 }
-
-/** `$expand` for event lists: only singleValueExtendedProperties (optionally with an id filter). */
-export function parseEventExpand(req: SandboxRequest): ((p: ExtendedProperty) => boolean) | undefined {
-  return parseEventExpandItems(req).properties;
-}

@@ -7,6 +7,7 @@
  * valid): `Prefer: outlook.timezone="UTC", outlook.body-content-type="html", IdType="ImmutableId"`.
  */
 import { ALL_DAY_GRACE_MS } from '../domain/eligibility';
+import { findOnlineMeetingBlock } from '../domain/meeting-block';
 import type { GraphClient } from './client';
 import { GraphContractError, GraphRequestError } from './errors';
 import { buildPath, odataString, segment } from './odata';
@@ -130,11 +131,33 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class GraphCalendarGateway implements CalendarGateway {
   constructor(private readonly graph: GraphClient) {}
 
+  /**
+   * A GET of one event: its properties and our two extended properties (the marker, the Skype add-in's link).
+   * Extended properties expand on a GET of one resource instance only (singlevaluelegacyextendedproperty-get.md);
+   * a list cannot return them.
+   */
   private eventQuery(): Record<string, string> {
     return {
       $select: EVENT_SELECT.join(','),
       $expand: `singleValueExtendedProperties($filter=id eq ${odataString(MARKER_PROPERTY_ID)} or id eq ${odataString(SKYPE_EXTERNAL_LINK_PROPERTY_ID)})`,
     };
+  }
+
+  /**
+   * The listed events that carry an online-meeting block, each read again on its own with the extended properties
+   * (the only documented way to get them); events without a block are decided without them. An event gone in
+   * between is dropped; a series master keeps the next occurrence its probe found.
+   */
+  private async withExtendedProperties(userId: string, listed: MeetingEvent[]): Promise<MeetingEvent[]> {
+    const read = await Promise.all(
+      listed.map(async (e) => {
+        if (findOnlineMeetingBlock(e.body.content, e.body.contentType) === null) return e;
+        const full = await this.getEvent(userId, e.id);
+        if (full && e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
+        return full;
+      }),
+    );
+    return read.filter((e): e is MeetingEvent => e !== null);
   }
 
   private async getPage(userId: string, path: string, operation: string) {
@@ -188,7 +211,7 @@ export class GraphCalendarGateway implements CalendarGateway {
     // /events returns single instances and series masters (never occurrences). Series masters carry the first
     // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
     let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
-      ...this.eventQuery(),
+      $select: EVENT_SELECT.join(','),
       $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
       $top: top,
     });
@@ -213,7 +236,10 @@ export class GraphCalendarGateway implements CalendarGateway {
         if (at !== '') m.nextOccurrence = at;
         return true;
       });
-      const kept = page.events.filter((e) => singles.includes(e) || masters.includes(e));
+      const kept = await this.withExtendedProperties(
+        userId,
+        page.events.filter((e) => singles.includes(e) || masters.includes(e)),
+      );
       if (kept.length > 0) yield kept;
       for (const master of masters) {
         yield* this.exceptionsOf(userId, master.id, top, mayBeCurrent, inWindow);

@@ -383,6 +383,25 @@ describe('Graph gateways against the sandbox tenant', () => {
       const read = await gw.calendar.getEvent(ALICE, target.id);
       assert.equal(read?.body.content, content);
       assert.equal(read?.marker, marker, 'the marker reads back through $expand');
+
+      // Listed, the event carries its marker too: extended properties expand on a GET of one event only
+      // (singlevaluelegacyextendedproperty-get.md), so the list asks for none and each event with a block is read.
+      const logFrom = sandbox.tenant.requestLog().length;
+      const listed = (await collect(gw.calendar.listOrganizedFutureMeetings(ALICE, { now: NOW }))).flat();
+      assert.equal(listed.find((e) => e.id === target.id)?.marker, marker);
+      const sent = sandbox.tenant.requestLog().slice(logFrom);
+      const lists = sent.filter((x) => x.route === '/users/:user/events');
+      assert.ok(lists.length > 0);
+      assert.ok(
+        lists.every((x) => !x.path.includes('expand')),
+        'no $expand on a list',
+      );
+      assert.ok(
+        sent.some(
+          (x) => x.route === '/users/:user/events/:event' && x.path.includes('singleValueExtendedProperties'),
+        ),
+        'one event read with its extended properties',
+      );
     });
 
     it('getEvent answers null for a deleted or unknown event', async () => {
