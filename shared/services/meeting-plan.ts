@@ -132,7 +132,12 @@ export async function prepareUser(
     }
     const mailbox = await mailboxCheck;
     if (mailbox.location === 'onPremises') return { kind: 'userError', code: unreachableMailboxCause(user) };
-    if (mailbox.location === 'notFound') return { kind: 'userError', code: 'mailboxNotFound' };
+    if (mailbox.location === 'notFound') {
+      // A user deleted after the directory read has no mailbox any more: said as the deletion it is, not as a
+      // mailbox still being provisioned (which would be retried for a day).
+      const deleted = await deps.graph.directory.isDeletedUser(userId);
+      return { kind: 'userError', code: deleted ? 'userSoftDeleted' : 'mailboxNotFound' };
+    }
     mailboxLanguage = mailbox.language;
   } catch (e) {
     await Promise.allSettled([mailboxCheck, profileRead]);

@@ -132,4 +132,45 @@ describe('migrateUser: Graph fidelity', () => {
       [gone.id]: 'userNotFound',
     });
   });
+
+  it('a user deleted between the directory read and the mailbox check ends userSoftDeleted, not retried', async () => {
+    const t = f.sandbox.tenant;
+    const u = t.createUser({
+      id: 'c0de0000-0000-4000-8000-00000000eeee',
+      userPrincipalName: 'late.leaver@contoso.onmicrosoft.com',
+      displayName: 'Late Leaver',
+      assignedPlans: [
+        {
+          assignedDateTime: '2024-01-01T00:00:00Z',
+          capabilityStatus: 'Enabled',
+          service: 'exchange',
+          servicePlanId: 'efb87545-963c-4e0d-99df-69c6916d9eb0',
+        },
+      ],
+    });
+    const directory = f.deps.graph.directory;
+    let read!: () => void;
+    const userRead = new Promise<void>((resolve) => (read = resolve));
+    f.deps.graph.directory = Object.assign(Object.create(directory) as typeof directory, {
+      getUser: async (id: string) => {
+        const found = await directory.getUser(id);
+        t.deleteUser(id, 'soft');
+        read();
+        return found;
+      },
+      checkMailbox: async (id: string) => {
+        await userRead;
+        return directory.checkMailbox(id);
+      },
+    });
+    try {
+      const out = await deliver(f, await requestRun(f, u.id));
+      assert.equal(out.kind, 'finished');
+    } finally {
+      f.deps.graph.directory = directory;
+    }
+    const s = await f.repos.status.get(u.id);
+    assert.equal(s?.state, 'Failed', s?.lastMessage);
+    assert.equal(s.lastMessageCode, 'userSoftDeleted');
+  });
 });
