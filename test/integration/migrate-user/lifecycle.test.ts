@@ -257,18 +257,19 @@ describe('run lifecycle: never stuck', () => {
     const m = await requestRun(f, u.id);
     const inner = f.graph.calendar;
     let patches = 0;
+    let calls = 0;
     let takenOver = false;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     const slow: CalendarGateway = {
       listOrganizedFutureMeetings: (...a) => inner.listOrganizedFutureMeetings(...a),
       getEvent: (...a) => inner.getEvent(...a),
       updateEventBody: async (...a) => {
-        await new Promise((r) => setTimeout(r, 40));
-        const r = await inner.updateEventBody(...a);
-        patches++;
-        if (patches === 1) {
-          const beat = (await f.repos.status.get(u.id))?.heartbeatDate;
-          assert.ok(beat, 'the worker keeps a heartbeat');
-          // Somebody judged the run dead (say a long pause) and took it over.
+        calls++;
+        if (calls === 1) {
+          // The first update is under way: the worker keeps a heartbeat...
+          for (let i = 0; i < 200 && !(await f.repos.status.get(u.id))?.heartbeatDate; i++) await sleep(10);
+          assert.ok((await f.repos.status.get(u.id))?.heartbeatDate, 'the worker keeps a heartbeat');
+          // ...and somebody judged the run dead (say a long pause) and took it over.
           await f.repos.status.mutate(u.id, (c) => {
             const o = takeOverStalled(c, new Date(Date.now() + STALLED_AFTER_MS + 1000), {
               maxRetries: 5,
@@ -277,7 +278,11 @@ describe('run lifecycle: never stuck', () => {
             return o?.status;
           });
           takenOver = true;
-        }
+          // This update is held long enough for many heartbeats to find the run taken over.
+          await sleep(400);
+        } else await sleep(150);
+        const r = await inner.updateEventBody(...a);
+        patches++;
         return r;
       },
     };
