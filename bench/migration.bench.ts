@@ -11,8 +11,8 @@
  * 2. CPU per meeting of the worker process (process.cpuUsage), without latency, where the worker is CPU-bound.
  * 3. Memory: one user with 20,000 meetings, the worker process's peak RSS (the kernel's high-water mark).
  *
- * Every run's worker is a fresh child process (this file with `worker-child`) that does nothing but the run, so
- * its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and Azurite are child processes too,
+ * Every run's worker is a fresh child process (bench/migration-worker.ts, which loads only the service's modules)
+ * that does nothing but the run, so its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and Azurite are child processes too,
  * and seeding happens in this parent. BENCH_SECTIONS=limit,cpu,memory picks sections; BENCH_MEMORY_MEETINGS sets the
  * memory section's large N (default 20,000); BENCH_CPU_PROF=<dir> writes
  * each worker's V8 CPU profile there. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/sandbox-dev-only.crt
@@ -20,8 +20,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { startAzurite } from '../dev/azurite';
@@ -30,13 +30,10 @@ import { startSandbox } from '../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../dev/sandbox/generator';
 import type { TenantSeedInput } from '../dev/sandbox/seed';
 import { requestMigration, type MigrationStatus, type RunKey } from '../shared/domain/status';
-import { createGraphClient, createGraphGateways } from '../shared/graph';
 import { OUTLOOK_MAILBOX_BUDGET } from '../shared/graph/limiter';
-import { validateOutgoing } from '../shared/queue/messages';
-import type { OutgoingMessage, QueueName, QueuePublisher, ReceivedMessage } from '../shared/queue/port';
 import { createRepositories } from '../shared/storage/repositories';
-import { handleMigrationMessage, type MigrateUserDeps } from '../shared/services/migrate-user';
 import { migrationMessage } from '../shared/services/migration-messages';
+import { workerOutput, type WorkerInput, type WorkerOutput } from './migration-worker';
 
 const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 const MAILBOX_CONCURRENCY = 4;
@@ -179,138 +176,12 @@ function graphDateTime(ms: number): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.0000000`;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Worker child: one run of handleMigrationMessage, then its figures as one JSON line on stdout.
-
-const workerInput = z.object({
-  sandboxUrl: z.string(),
-  token: z.string(),
-  connectionString: z.string(),
-  tablesPrefix: z.string(),
-  mailboxConcurrency: z.number().int().min(1),
-  /** Requests per mailbox and window of the worker's limiter (default Outlook's 10,000 per 10 minutes). */
-  mailboxBudget: z
-    .object({ requests: z.number().int().min(1), windowMs: z.number().int().min(1) })
-    .optional(),
-  message: z.object({
-    messageId: z.string(),
-    sessionId: z.string().optional(),
-    correlationId: z.string().optional(),
-    body: z.unknown(),
-  }),
-});
-type WorkerInput = z.infer<typeof workerInput>;
-
-const workerOutput = z.object({
-  wallMs: z.number(),
-  cpuUserUs: z.number(),
-  cpuSystemUs: z.number(),
-  idleRss: z.number(),
-  peakRss: z.number(),
-  /** Highest V8 heap in use and highest memory outside it (Buffers, ArrayBuffers), sampled every 50 ms. */
-  peakHeapUsed: z.number(),
-  peakExternal: z.number(),
-  updated: z.number(),
-  skipped: z.number(),
-  failed: z.number(),
-  total: z.number(),
-  requests: z.number(),
-  /** Requests that held a mailbox slot (Exchange: calendar, mailbox settings); the rest (directory, Teams) did not. */
-  slotRequests: z.number(),
-  throttled: z.number(),
-  budgetWaits: z.number(),
-  /** Time Graph requests held a mailbox slot, summed, ms. */
-  slotBusyMs: z.number(),
-});
-type WorkerOutput = z.infer<typeof workerOutput>;
-
-class RecordingPublisher implements QueuePublisher {
-  readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
-  send(queue: QueueName, message: OutgoingMessage): Promise<void> {
-    this.sent.push({ queue, message: validateOutgoing(queue, message) });
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-async function workerChild(): Promise<void> {
-  const lines = createInterface({ input: process.stdin });
-  const first = await new Promise<string>((resolve) => lines.once('line', resolve));
-  lines.close();
-  const input: WorkerInput = workerInput.parse(JSON.parse(first));
-  const repos = createRepositories({
-    tables: { kind: 'connectionString', connectionString: input.connectionString },
-    tablesPrefix: input.tablesPrefix,
-  });
-  const client = createGraphClient(
-    {
-      graph: { baseUrl: input.sandboxUrl, credential: { kind: 'sandbox', token: input.token } },
-      mailboxConcurrency: input.mailboxConcurrency,
-    },
-    input.mailboxBudget ? { mailboxBudget: input.mailboxBudget } : {},
-  );
-  const queue = new RecordingPublisher();
-  const deps: MigrateUserDeps = {
-    repositories: repos,
-    graph: createGraphGateways(client),
-    queue: () => queue,
-    clock: () => new Date(),
-    config: { migrationMaxRetries: 2, mailboxConcurrency: input.mailboxConcurrency },
-  };
-  const message: ReceivedMessage = {
-    ...input.message,
-    deliveryCount: 1,
-    enqueuedTime: new Date(),
-  };
-  global.gc?.();
-  const idleRss = process.memoryUsage().rss;
-  const cpu0 = process.cpuUsage();
-  let peakHeapUsed = 0;
-  let peakExternal = 0;
-  const sample = setInterval(() => {
-    const m = process.memoryUsage();
-    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
-    peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
-  }, 50);
-  const t0 = performance.now();
-  const outcome = await handleMigrationMessage(deps, message);
-  const wallMs = performance.now() - t0;
-  clearInterval(sample);
-  const cpu = process.cpuUsage(cpu0);
-  if (outcome.kind !== 'finished') throw new Error(`the run did not finish: ${JSON.stringify(outcome)}`);
-  if (outcome.result.kind !== 'completed')
-    throw new Error(`the run stopped: ${JSON.stringify(outcome.result)}`);
-  const counts = outcome.result.counts;
-  const out: WorkerOutput = {
-    wallMs,
-    cpuUserUs: cpu.user,
-    cpuSystemUs: cpu.system,
-    idleRss,
-    // resourceUsage().maxRSS is the process's RSS high-water mark, in KiB.
-    peakRss: process.resourceUsage().maxRSS * 1024,
-    peakHeapUsed,
-    peakExternal,
-    updated: counts.succeededMeeting,
-    skipped: counts.skippedMeeting,
-    failed: counts.failedMeeting,
-    total: counts.totalMeeting,
-    requests: client.stats().requests,
-    slotRequests: client.limiter.stats().tasks,
-    throttled: client.stats().throttled,
-    budgetWaits: client.limiter.stats().budgetWaits,
-    slotBusyMs: client.limiter.stats().busyMs,
-  };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
-}
-
 function runWorker(input: WorkerInput): Promise<WorkerOutput> {
   return new Promise((resolve, reject) => {
     // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
     const prof = process.env['BENCH_CPU_PROF'];
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', ...flags, __filename, 'worker-child'], {
+    const child = spawn(process.execPath, ['--expose-gc', ...flags, join(__dirname, 'migration-worker.js')], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     let out = '';
@@ -566,7 +437,7 @@ async function main(): Promise<void> {
 }
 
 const mode = process.argv[2];
-const entry = mode === 'sandbox-child' ? sandboxChild : mode === 'worker-child' ? workerChild : main;
+const entry = mode === 'sandbox-child' ? sandboxChild : main;
 entry().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
