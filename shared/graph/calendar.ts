@@ -44,6 +44,13 @@ export function windowSlices(from: Date, to: Date): { start: Date; end: Date }[]
   return out;
 }
 
+/** Our marker's listing pages ids only; Graph's list maximum is 1,000 (user-list-events.md shows none lower). */
+const MARKED_PAGE_SIZE = 500;
+const idPage = z.object({
+  value: z.array(z.object({ id: z.string().min(1) })),
+  '@odata.nextLink': z.string().min(1).optional(),
+});
+
 const eventPage = z.object({
   value: z.array(markerEventSchema),
   '@odata.nextLink': z.string().min(1).optional(),
@@ -144,13 +151,45 @@ export class GraphCalendarGateway implements CalendarGateway {
   }
 
   /**
-   * The listed events that carry an online-meeting block, each read again on its own with the extended properties
-   * (the only documented way to get them); events without a block are decided without them. An event gone in
-   * between is dropped; a series master keeps the next occurrence its probe found.
+   * Ids of the user's events (single instances and series masters) that carry our marker, found the documented
+   * way for lists: `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value ne '')`, which
+   * filters on the property without returning it (singlevaluelegacyextendedproperty-get.md).
    */
-  private async withExtendedProperties(userId: string, listed: MeetingEvent[]): Promise<MeetingEvent[]> {
+  private async markedEventIds(userId: string): Promise<Set<string>> {
+    const operation = `list marked events of ${userId}`;
+    const ids = new Set<string>();
+    let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
+      $select: 'id',
+      $filter: `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(MARKER_PROPERTY_ID)} and ep/value ne '')`,
+      $top: MARKED_PAGE_SIZE,
+    });
+    while (path !== undefined) {
+      const res = await this.graph.send({ method: 'GET', path, mailbox: userId, operation });
+      const page = parseGraph(idPage, res.body, operation);
+      for (const e of page.value) ids.add(e.id);
+      const next = page['@odata.nextLink'];
+      if (next !== undefined && !this.graph.isOwnLink(next)) {
+        throw new GraphContractError(operation, '@odata.nextLink', `not under ${this.graph.root}: ${next}`);
+      }
+      path = next;
+    }
+    return ids;
+  }
+
+  /**
+   * The listed events whose decision needs an extended property, each read again on its own with them (the only
+   * documented way to get their values): those with an online-meeting block that carry our marker, or that are not
+   * flagged online (a Skype add-in meeting's link may be in OnlineMeetingExternalLink only). The others are decided
+   * without them. An event gone in between is dropped; a series master keeps the next occurrence its probe found.
+   */
+  private async withExtendedProperties(
+    userId: string,
+    listed: MeetingEvent[],
+    marked: ReadonlySet<string>,
+  ): Promise<MeetingEvent[]> {
     const read = await Promise.all(
       listed.map(async (e) => {
+        if (!marked.has(e.id) && e.isOnlineMeeting === true) return e;
         if (findOnlineMeetingBlock(e.body.content, e.body.contentType) === null) return e;
         const full = await this.getEvent(userId, e.id);
         if (full && e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
@@ -210,6 +249,9 @@ export class GraphCalendarGateway implements CalendarGateway {
 
     // /events returns single instances and series masters (never occurrences). Series masters carry the first
     // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
+    // Which events carry our marker, read beside the first page.
+    const marked = this.markedEventIds(userId);
+    marked.catch(() => undefined);
     let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
       $select: EVENT_SELECT.join(','),
       $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
@@ -239,6 +281,7 @@ export class GraphCalendarGateway implements CalendarGateway {
       const kept = await this.withExtendedProperties(
         userId,
         page.events.filter((e) => singles.includes(e) || masters.includes(e)),
+        await marked,
       );
       if (kept.length > 0) yield kept;
       for (const master of masters) {
