@@ -196,6 +196,11 @@ async function demo(options: DemoOptions): Promise<DemoResult> {
   if (options.sandboxControlUrl) {
     log(`  ${options.sandboxControlUrl}/events?mailbox=<upn>   the raw events in the sandbox tenant`);
     log(`  ${options.sandboxControlUrl}/updates                 every update attendees received`);
+    if (teamsOnly.size + movedOnline.size > 0) {
+      log(
+        `  ${options.sandboxControlUrl}/online-meetings         the Teams meetings the conversions created`,
+      );
+    }
   }
   return { records, line, finished };
 }

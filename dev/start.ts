@@ -336,9 +336,20 @@ async function main(): Promise<void> {
       const movedOnline = inExchangeOnline
         .filter((u) => u.sandboxSipHoming === 'onPremises')
         .map((u) => u.userPrincipalName);
+      // TeamsOnly for users who organize Skype meetings, so that the demo shows conversions.
+      const skypeOrganizers = new Set(
+        seed.events
+          .filter((e) => e.onlineMeetingProvider === 'skypeForBusiness')
+          .map((e) => e.organizerUserId),
+      );
       const teamsOnly = inExchangeOnline
-        .filter((u) => u.sandboxSipHoming === 'online' && u.sandboxDialIn?.provider !== 'ThirdParty')
-        .slice(1, 3)
+        .filter(
+          (u) =>
+            u.sandboxSipHoming === 'online' &&
+            u.sandboxDialIn?.provider !== 'ThirdParty' &&
+            skypeOrganizers.has(u.id),
+        )
+        .slice(0, 2)
         .map((u) => u.userPrincipalName);
       void runDemo({
         apiUrl: ready.url,
