@@ -44,6 +44,13 @@ export function windowSlices(from: Date, to: Date): { start: Date; end: Date }[]
   return out;
 }
 
+/** Our marker's listing pages ids only; Graph's list maximum is 1,000 (user-list-events.md shows none lower). */
+const MARKED_PAGE_SIZE = 500;
+const idPage = z.object({
+  value: z.array(z.object({ id: z.string().min(1) })),
+  '@odata.nextLink': z.string().min(1).optional(),
+});
+
 const eventPage = z.object({
   value: z.array(markerEventSchema),
   '@odata.nextLink': z.string().min(1).optional(),
@@ -151,13 +158,45 @@ export class GraphCalendarGateway implements CalendarGateway {
   }
 
   /**
-   * The listed events that carry an online-meeting block, each read again on its own with the extended properties
-   * (the only documented way to get them); events without a block are decided without them. An event gone in
-   * between is dropped; a series master keeps the next occurrence its probe found.
+   * Ids of the user's events (single instances and series masters) that carry our marker, found the documented
+   * way for lists: `$filter=singleValueExtendedProperties/Any(ep: ep/id eq '…' and ep/value ne '')`, which
+   * filters on the property without returning it (singlevaluelegacyextendedproperty-get.md).
    */
-  private async withExtendedProperties(userId: string, listed: MeetingEvent[]): Promise<MeetingEvent[]> {
+  private async markedEventIds(userId: string): Promise<Set<string>> {
+    const operation = `list marked events of ${userId}`;
+    const ids = new Set<string>();
+    let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
+      $select: 'id',
+      $filter: `singleValueExtendedProperties/Any(ep: ep/id eq ${odataString(MARKER_PROPERTY_ID)} and ep/value ne '')`,
+      $top: MARKED_PAGE_SIZE,
+    });
+    while (path !== undefined) {
+      const res = await this.graph.send({ method: 'GET', path, mailbox: userId, operation });
+      const page = parseGraph(idPage, res.body, operation);
+      for (const e of page.value) ids.add(e.id);
+      const next = page['@odata.nextLink'];
+      if (next !== undefined && !this.graph.isOwnLink(next)) {
+        throw new GraphContractError(operation, '@odata.nextLink', `not under ${this.graph.root}: ${next}`);
+      }
+      path = next;
+    }
+    return ids;
+  }
+
+  /**
+   * The listed events whose decision needs an extended property, each read again on its own with them (the only
+   * documented way to get their values): those with an online-meeting block that carry our marker, or that are not
+   * flagged online (a Skype add-in meeting's link may be in OnlineMeetingExternalLink only). The others are decided
+   * without them. An event gone in between is dropped; a series master keeps the next occurrence its probe found.
+   */
+  private async withExtendedProperties(
+    userId: string,
+    listed: MeetingEvent[],
+    marked: ReadonlySet<string>,
+  ): Promise<MeetingEvent[]> {
     const read = await Promise.all(
       listed.map(async (e) => {
+        if (!marked.has(e.id) && e.isOnlineMeeting === true) return e;
         if (findOnlineMeetingBlock(e.body.content, e.body.contentType) === null) return e;
         const full = await this.getEvent(userId, e.id);
         if (full && e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
@@ -171,9 +210,13 @@ export class GraphCalendarGateway implements CalendarGateway {
    * `listed` with their extended properties (withExtendedProperties), READ_CHUNK at a time, each chunk handed out
    * as soon as it is read: the first updates start after one round trip, not after the whole page is read again.
    */
-  private async *readInChunks(userId: string, listed: MeetingEvent[]): AsyncGenerator<MeetingEvent[]> {
+  private async *readInChunks(
+    userId: string,
+    listed: MeetingEvent[],
+    marked: Promise<ReadonlySet<string>>,
+  ): AsyncGenerator<MeetingEvent[]> {
     for (let i = 0; i < listed.length; i += READ_CHUNK) {
-      const read = await this.withExtendedProperties(userId, listed.slice(i, i + READ_CHUNK));
+      const read = await this.withExtendedProperties(userId, listed.slice(i, i + READ_CHUNK), await marked);
       if (read.length > 0) yield read;
     }
   }
@@ -228,6 +271,9 @@ export class GraphCalendarGateway implements CalendarGateway {
 
     // /events returns single instances and series masters (never occurrences). Series masters carry the first
     // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
+    // Which events carry our marker, read beside the first page.
+    const marked = this.markedEventIds(userId);
+    marked.catch(() => undefined);
     let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
       $select: EVENT_SELECT.join(','),
       $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
@@ -244,7 +290,7 @@ export class GraphCalendarGateway implements CalendarGateway {
       // properties; its series follow once their probes tell which are current (the probes take a round trip or
       // more, which the singles' updates fill).
       const singles = page.events.filter((e) => e.isOrganizer && e.type === 'singleInstance' && inWindow(e));
-      yield* this.readInChunks(userId, singles);
+      yield* this.readInChunks(userId, singles, marked);
       const candidates = page.events.filter(
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
@@ -258,7 +304,7 @@ export class GraphCalendarGateway implements CalendarGateway {
         if (at !== '') m.nextOccurrence = at;
         return true;
       });
-      yield* this.readInChunks(userId, masters);
+      yield* this.readInChunks(userId, masters, marked);
       // The page's series' exceptions: every list asked for at once, then the exceptions read at once, `top` at a
       // time (the mailbox limiter keeps them within 4 in flight): one series after the other would leave the
       // mailbox's other slots idle while the listing waits for each answer.

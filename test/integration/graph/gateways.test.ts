@@ -397,6 +397,15 @@ describe('Graph gateways against the sandbox tenant', () => {
         'no $expand on a list',
       );
       assert.ok(
+        lists.some((x) => decodeURIComponent(x.path).includes('singleValueExtendedProperties/Any(')),
+        'the marked events are found by the documented filter',
+      );
+      const reads = sent.filter((x) => x.route === '/users/:user/events/:event');
+      assert.ok(
+        reads.length < listed.length,
+        `only events whose decision needs a property are read again (${reads.length} of ${listed.length})`,
+      );
+      assert.ok(
         sent.some(
           (x) => x.route === '/users/:user/events/:event' && x.path.includes('singleValueExtendedProperties'),
         ),
