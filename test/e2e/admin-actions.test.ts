@@ -14,29 +14,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { findOnlineMeetingBlock } from '../../shared/domain/meeting-block';
+import { localApi, type Json } from '../support/local-api';
 import { startLocalHost, type LocalHost } from '../support/local-host';
 
-const KEY = 'local-dev-key';
-
-type Json = Record<string, unknown>;
-
 let local: LocalHost;
-
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${local.apiUrl}/api/${path}`, {
-    method,
-    headers: { 'x-functions-key': KEY, 'content-type': 'application/json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? (JSON.parse(text) as Json) : {} };
-}
-
-async function sandbox<T>(path: string): Promise<T> {
-  const res = await fetch(`${local.graphUrl}/_sandbox/${path}`);
-  assert.equal(res.status, 200, `sandbox ${path}`);
-  return (await res.json()) as T;
-}
+const { api, sandbox } = localApi(() => local);
 
 interface SandboxUser {
   id: string;
