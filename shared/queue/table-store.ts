@@ -76,6 +76,23 @@ const messageSchema = z.object({
   seenUntil: z.number().optional(),
 });
 
+/** A stored row as a queue message: the columns every row has (a dead letter adds its own beside them). */
+function storedMessage(r: z.infer<typeof messageSchema>): StoredMessage {
+  return {
+    key: r.key,
+    queue: r.queue,
+    messageId: r.messageId,
+    ...(r.sessionId !== undefined ? { sessionId: r.sessionId } : {}),
+    ...(r.correlationId !== undefined ? { correlationId: r.correlationId } : {}),
+    body: r.body,
+    enqueuedTime: r.enqueuedTime,
+    deliveryCount: r.deliveryCount,
+    notBefore: r.notBefore,
+    lockedUntil: r.lockedUntil,
+    order: r.order,
+  };
+}
+
 const DLQ = (queue: string) => `${queue}.dlq`;
 const SEEN = (queue: string) => `${queue}.seen`;
 
@@ -101,34 +118,13 @@ export class TableQueueStore implements QueueStore {
   }
 
   async loadMessages(queue: string): Promise<StoredMessage[]> {
-    return (await this.rows(queue)).map((r) => ({
-      key: r.key,
-      queue: r.queue,
-      messageId: r.messageId,
-      ...(r.sessionId !== undefined ? { sessionId: r.sessionId } : {}),
-      ...(r.correlationId !== undefined ? { correlationId: r.correlationId } : {}),
-      body: r.body,
-      enqueuedTime: r.enqueuedTime,
-      deliveryCount: r.deliveryCount,
-      notBefore: r.notBefore,
-      lockedUntil: r.lockedUntil,
-      order: r.order,
-    }));
+    return (await this.rows(queue)).map(storedMessage);
   }
 
   async loadDeadLetters(queue: string): Promise<DeadLetterRecord[]> {
     return (await this.rows(DLQ(queue))).map((r) => ({
-      key: r.key,
-      queue: r.queue,
-      messageId: r.messageId,
-      ...(r.sessionId !== undefined ? { sessionId: r.sessionId } : {}),
-      ...(r.correlationId !== undefined ? { correlationId: r.correlationId } : {}),
-      body: r.body,
-      enqueuedTime: r.enqueuedTime,
-      deliveryCount: r.deliveryCount,
-      notBefore: r.notBefore,
+      ...storedMessage(r),
       lockedUntil: 0,
-      order: r.order,
       deadLetterReason: r.deadLetterReason ?? '',
       deadLetterErrorDescription: r.deadLetterErrorDescription ?? '',
       deadLetteredAt: r.deadLetteredAt ?? r.enqueuedTime,
