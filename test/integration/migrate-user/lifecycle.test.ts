@@ -293,7 +293,8 @@ describe('run lifecycle: never stuck', () => {
     const status = new Proxy(f.repos.status, {
       get(target, prop, receiver) {
         const v: unknown = Reflect.get(target, prop, receiver);
-        if (prop !== 'mutate' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+        if (typeof v !== 'function') return v;
+        if (prop !== 'mutate') return (v as (...a: unknown[]) => unknown).bind(target);
         const mutate = v as StatusRepository['mutate'];
         return async (...args: Parameters<StatusRepository['mutate']>) => {
           const after = takenOver;
