@@ -83,7 +83,7 @@ export interface FunctionHost {
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 /** The longest a queue delivery waits for the HTTP requests in flight to be answered. */
-export const QUEUE_YIELD_MAX_MS = 1000;
+export const QUEUE_YIELD_MAX_MS = 3000;
 
 /** Connections the host's listening socket queues before it accepts them. */
 export const LISTEN_BACKLOG = 4096;
