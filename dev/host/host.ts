@@ -233,15 +233,29 @@ function requestKey(req: IncomingMessage, url: URL): string | undefined {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The request body (events, not an async iterator: a burst reads thousands of small bodies). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        // The rest is discarded as it comes (the server drains an unread body once the answer is sent).
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolveBody(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+    // Closed before its end (the client went away): no answer is awaited (after 'end' this changes nothing).
+    req.once('close', () => reject(new Error('The request was closed before its body ended')));
+  });
 }
 
 function typedDataBytes(data: RpcTypedData | null | undefined): Buffer {
