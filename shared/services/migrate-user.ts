@@ -263,14 +263,17 @@ export async function migrateUser(
   }
   const status = started.status;
   log(`migrateUser: ${started.kind === 'start' ? 'started' : 'resumed'}`, { userId, ...run });
-  // The user's list of migrations, so that this one's results can be asked for after later ones.
-  await repos.ledger.recordRun(userId, run.correlationId, deps.clock());
+  // The user's list of migrations, so that this one's results can be asked for after later ones: written beside
+  // the run's first requests, and stored before the run ends (a failure fails the run like any storage failure).
+  const recorded = repos.ledger.recordRun(userId, run.correlationId, deps.clock());
+  recorded.catch(() => undefined);
 
   // 2–3. Run it, renewing the heartbeat meanwhile.
   const heartbeat = new Heartbeat(deps, userId, run);
   let result: RunResult;
   try {
     result = await runMigration(deps, status, run, heartbeat);
+    await recorded;
   } catch (e) {
     if (e instanceof RunSuperseded) return { kind: 'stale', reason: e.reason };
     const max = input.maxDeliveryCount ?? MIGRATION_QUEUE_MAX_DELIVERY;
@@ -279,6 +282,7 @@ export async function migrateUser(
     result = { kind: 'userError', code: 'unexpectedError', detail: errorText(e).slice(0, 300) };
   } finally {
     heartbeat.stop();
+    await recorded.catch(() => undefined);
   }
   if (heartbeat.superseded !== null) return { kind: 'stale', reason: heartbeat.superseded };
 
