@@ -145,6 +145,11 @@ export class LatestWriter<T> {
     if (this.running === null) this.run();
   }
 
+  /** Forgets the value offered and not being written yet (one that a later write makes moot). */
+  dropPending(): void {
+    this.pending = null;
+  }
+
   async idle(): Promise<void> {
     while (this.running !== null) await this.running;
     if (this.error !== null) throw this.error.e;

@@ -503,12 +503,11 @@ async function runMigration(
   }
   // Nothing of this run may still be writing when it ends: wait for every meeting, row and progress write.
   await Promise.all(pages);
-  try {
-    await ledger.flush();
-  } catch (e) {
-    failure ??= { e };
-  }
-  await progress.idle().catch(() => undefined);
+  // The progress not written yet is moot: the run's end replaces it (finishMigration clears it). The write under
+  // way, if any, ends beside the ledger's last rows.
+  progress.dropPending();
+  const [flushed] = await Promise.allSettled([ledger.flush(), progress.idle()]);
+  if (flushed.status === 'rejected') failure ??= { e: flushed.reason };
   if (progress.failure !== null) {
     const e = progress.failure.e;
     if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);

@@ -188,6 +188,19 @@ describe('LatestWriter', () => {
     assert.equal(peak, 1);
   });
 
+  it('drops the value not being written yet, and idle waits only for the write under way', async () => {
+    const written: number[] = [];
+    const w = new LatestWriter<number>(async (v) => {
+      await new Promise((r) => setTimeout(r, 5));
+      written.push(v);
+    });
+    w.offer(1);
+    w.offer(2);
+    w.dropPending();
+    await w.idle();
+    assert.deepEqual(written, [1]);
+  });
+
   it('keeps the first failure, stops writing, and idle throws it', async () => {
     const w = new LatestWriter<number>((v) =>
       v === 2 ? Promise.reject(new Error('superseded')) : Promise.resolve(),
