@@ -51,6 +51,7 @@ import {
   type RunResult,
   type StartOutcome,
 } from '../domain/status';
+import { DEFAULT_PAGE_SIZE } from '../graph/calendar';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type {
   CalendarGateway,
@@ -449,7 +450,12 @@ async function runMigration(
     writeProgress(deps, userId, run, p),
   );
   const limit = pLimit(deps.config.mailboxConcurrency * PREPARATION_PER_SLOT);
-  const pages: Promise<void>[] = [];
+  // Memory: the meetings handed out and not done yet are at most two listing pages' worth (and the listing holds
+  // the page it hands out and the next). Counted in meetings, not in what the listing hands out at once, so a small
+  // part never keeps the next from starting while the slots run dry.
+  const maxInWorks = 2 * (deps.pageSize ?? DEFAULT_PAGE_SIZE);
+  const pages = new Set<Promise<void>>();
+  let inWorks = 0;
   let failure: { e: unknown } | null = null;
   let discovered = 0;
   const stopped = () => failure !== null || progress.failure !== null;
@@ -460,7 +466,8 @@ async function runMigration(
       discovered += meetings.length;
       // A series' exceptions come in a later page: they use their master's Teams meeting.
       for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, e);
-      const done = Promise.all(
+      inWorks += meetings.length;
+      const done: Promise<void> = Promise.all(
         meetings.map((event) =>
           limit(async () => {
             if (stopped()) return;
@@ -472,7 +479,9 @@ async function runMigration(
             }
           }),
         ),
-      ).then(() =>
+      ).then(() => {
+        inWorks -= meetings.length;
+        pages.delete(done);
         progress.offer({
           discoveredMeeting: discovered,
           processedMeeting: tally.total,
@@ -480,11 +489,10 @@ async function runMigration(
           failedMeeting: tally.failed,
           skippedMeeting: tally.skipped,
           invitesUpdate: tally.invites,
-        }),
-      );
-      pages.push(done);
-      // Memory: at most two pages in the works (and one being fetched).
-      if (pages.length >= 2) await pages.shift();
+        });
+      });
+      pages.add(done);
+      while (inWorks >= maxInWorks) await Promise.race(pages);
     }
   } catch (e) {
     failure ??= { e };
