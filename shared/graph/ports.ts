@@ -192,9 +192,10 @@ export interface UpdatedEvent {
 
 export interface CalendarGateway {
   /**
-   * The user's future meetings they organize, one page at a time: single meetings starting at or after `now`,
-   * series masters with at least one occurrence in [now, horizon), and, after the page holding a master, that
-   * series' exceptions in the same window (each carries its own body). Memory is bounded by a page.
+   * The user's future meetings they organize, a few at a time (never more than a listing page at once): single
+   * meetings starting at or after `now`, series masters with at least one occurrence in [now, horizon), and, after
+   * their master, that series' exceptions in the same window (each carries its own body). The order is fixed for a
+   * given calendar (a caller may page through it); memory is bounded by two listing pages.
    */
   listOrganizedFutureMeetings(userId: string, options: ListMeetingsOptions): AsyncGenerator<MeetingEvent[]>;
   /** One event with the same fields; null when it no longer exists. */

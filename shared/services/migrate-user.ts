@@ -15,12 +15,13 @@
  *    meetings to Teams for a user without the Teams service plan → teamsNotLicensed; mailbox not in Exchange
  *    Online → mailboxOnPremises / mailboxNotFound. Each ends the run through finishMigration (Failed, or a retry
  *    when the cause is retryable) with the catalogue's lastMessage.
- * 3. Meetings: the user's future organized meetings, page by page (memory: one page). Per meeting: find the
- *    block, build what the new block shows (profile + bridge), render it in the organizer's language, take its
- *    fingerprint, classify (eligibility.ts), then update: ledger `pending` (with the fingerprint), PATCH body +
- *    marker, ledger `updated`. A Skype meeting the migration moves to Teams, and a meeting converted earlier,
- *    get their Teams block from Teams instead (teams-conversion.ts), once they are classified for an update. At most `mailboxConcurrency` meetings are in flight; the Graph client keeps the
- *    mailbox within 4 requests, honours Retry-After and retries transient errors.
+ * 3. Meetings: the user's future organized meetings, as the listing hands them out (memory: two pages). Per
+ *    meeting: find the block, build what the new block shows (profile + bridge), render it in the organizer's
+ *    language, take its fingerprint, classify (eligibility.ts), then update: ledger `pending` (with the
+ *    fingerprint), PATCH body + marker, ledger `updated`. A Skype meeting the migration moves to Teams, and a
+ *    meeting converted earlier, get their Teams block from Teams instead (teams-conversion.ts), once they are
+ *    classified for an update. Four meetings per mailbox slot are in preparation (meeting-pipeline.ts); the Graph
+ *    client keeps the mailbox within 4 requests, honours Retry-After and retries transient errors.
  * 4. Exactly once: a meeting whose marker already holds the fingerprint is not PATCHed again. If the ledger
  *    says this migration (same correlationId) sent it (pending/updated with that fingerprint) it counts as
  *    succeeded, and its invite counts in invitesUpdate when it was this very run (same retryCount) that sent it
@@ -441,10 +442,11 @@ async function runMigration(
     },
   };
 
-  // The pipeline (meeting-pipeline.ts): the next listing page is fetched while this one is processed; more
-  // meetings are in preparation than the mailbox has Graph slots (the Graph client keeps the mailbox within 4
-  // requests), so a slot freed by one meeting's PATCH is taken by another while the first writes its ledger row;
-  // ledger rows are written in entity group transactions; progress is written in the background.
+  // The pipeline (meeting-pipeline.ts): the listing sends the requests that decide a page's meetings as soon as the
+  // page is there, the next page's included; more meetings are in preparation than the mailbox has Graph slots (the
+  // Graph client keeps the mailbox within 4 requests), so a slot freed by one meeting's PATCH is taken by another
+  // while the first writes its ledger row; ledger rows are written in entity group transactions, the rows that only
+  // record an outcome riding along with the next `pending` row; progress is written in the background.
   const tally = new Tally();
   const ledger = new GroupCommitWriter<LedgerEntry>(
     (rows) => deps.repositories.ledger.upsertMany(userId, rows),
