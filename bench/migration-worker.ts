@@ -2,7 +2,8 @@
  * The migration benchmark's worker (bench/migration.bench.ts spawns one per run): reads one JSON line (the run's
  * settings and its meeting-migrations message) on stdin, runs handleMigrationMessage once, as the queue function
  * does, and prints its figures as one JSON line. It loads only the service's modules (no sandbox, no Azurite
- * helper, no generator), so its CPU time and peak RSS are the worker's own.
+ * helper, no generator), so its CPU time and peak RSS are the worker's own. The bench starts it with the deployed
+ * worker's Node arguments and no others (no --expose-gc: nothing here changes how its heap is collected).
  */
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -38,8 +39,12 @@ export const workerOutput = z.object({
   cpuSystemUs: z.number(),
   idleRss: z.number(),
   peakRss: z.number(),
-  /** Highest V8 heap in use and highest memory outside it (Buffers, ArrayBuffers), sampled every 50 ms. */
+  /**
+   * Highest V8 heap in use, highest V8 heap committed (what the heap holds from the system, in use or not), and
+   * highest memory outside it (Buffers, ArrayBuffers), sampled every 50 ms.
+   */
   peakHeapUsed: z.number(),
+  peakHeapTotal: z.number(),
   peakExternal: z.number(),
   updated: z.number(),
   skipped: z.number(),
@@ -95,14 +100,15 @@ async function workerChild(): Promise<void> {
     deliveryCount: 1,
     enqueuedTime: new Date(),
   };
-  global.gc?.();
   const idleRss = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
   let peakHeapUsed = 0;
+  let peakHeapTotal = 0;
   let peakExternal = 0;
   const sample = setInterval(() => {
     const m = process.memoryUsage();
     peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
     peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
   }, 50);
   const t0 = performance.now();
@@ -122,6 +128,7 @@ async function workerChild(): Promise<void> {
     // resourceUsage().maxRSS is the process's RSS high-water mark, in KiB.
     peakRss: process.resourceUsage().maxRSS * 1024,
     peakHeapUsed,
+    peakHeapTotal,
     peakExternal,
     updated: counts.succeededMeeting,
     skipped: counts.skippedMeeting,
