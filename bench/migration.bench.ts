@@ -30,7 +30,8 @@ import { startAzurite } from '../dev/azurite';
 import { loadLocalData } from '../dev/local-data';
 import { startSandbox } from '../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../dev/sandbox/generator';
-import type { TenantSeedInput } from '../dev/sandbox/seed';
+import { seedUser, type TenantSeedInput } from '../dev/sandbox/seed';
+import { hasMailbox } from '../dev/sandbox/tenant';
 import { requestMigration, type MigrationStatus, type RunKey } from '../shared/domain/status';
 import { OUTLOOK_MAILBOX_BUDGET } from '../shared/graph/limiter';
 import { createRepositories } from '../shared/storage/repositories';
@@ -137,7 +138,7 @@ function benchSeed(n: number): BenchSeed {
   const base = (generated ??= generateTenant({ users: 6, meetings: 40, seed: 7 }));
   const organizer = base.users.find(
     (u) =>
-      u.sandboxMailboxLocation !== 'onPremises' &&
+      hasMailbox(seedUser.parse(u)) &&
       u.sandboxDialIn?.provider === 'Microsoft' &&
       u.sandboxDialIn.enabled &&
       u.sandboxDialIn.bridgeId !== undefined,

@@ -33,6 +33,8 @@ import { DEFAULT_FUNCTION_KEY, DEFAULT_PORT, REPO_ROOT } from './host/host';
 import { startSandboxTenant, type SandboxLink } from './host/sandbox-link';
 import { runDemo } from './demo';
 import { loadLocalData } from './local-data';
+import { seedUser } from './sandbox/seed';
+import { hasMailbox } from './sandbox/tenant';
 import { loadConfig } from '../shared/config';
 import { GRAPH_PERMISSION_NAMES } from '../shared/graph/permissions';
 import { createRepositories } from '../shared/storage/repositories';
@@ -328,10 +330,7 @@ async function main(): Promise<void> {
       // meetings become Teams meetings, as MMS does on an upgrade (the others are refreshed in their own kind).
       // Not the leavers nor users without a mailbox (an unlicensed cloud user): their runs show other outcomes.
       const inExchangeOnline = seed.users.filter(
-        (u) =>
-          u.sandboxMailboxLocation !== 'onPremises' &&
-          u.sandboxDemo !== 'leaver' &&
-          (u.assignedLicenses ?? []).length > 0,
+        (u) => u.sandboxDemo !== 'leaver' && hasMailbox(seedUser.parse(u)),
       );
       const movedOnline = inExchangeOnline
         .filter((u) => u.sandboxSipHoming === 'onPremises')

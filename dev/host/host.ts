@@ -82,10 +82,61 @@ export interface FunctionHost {
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
+/** The longest a queue delivery waits for the HTTP requests in flight to be answered. */
+export const QUEUE_YIELD_MAX_MS = 3000;
+
 /** Connections the host's listening socket queues before it accepts them. */
 export const LISTEN_BACKLOG = 4096;
 
-export function consoleLogger(prefix = ''): HostLogger {
+/**
+ * Where the host's log lines go: stdout, or stderr for warnings and errors, gathered through one event-loop turn
+ * and written together (in their order) at its end, not one write per line: a burst of requests logs thousands
+ * of lines, and each write to a pipe is a system call on the path of the requests. What is gathered is written
+ * when the process exits, however it exits short of being killed.
+ */
+export class LogOutput {
+  private chunks: { stream: 'out' | 'err'; text: string }[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly write: (stream: 'out' | 'err', text: string) => void = (stream, text) =>
+      (stream === 'out' ? process.stdout : process.stderr).write(text),
+  ) {}
+
+  line(stream: 'out' | 'err', text: string): void {
+    const last = this.chunks[this.chunks.length - 1];
+    if (last?.stream === stream) last.text += `${text}\n`;
+    else this.chunks.push({ stream, text: `${text}\n` });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const chunks = this.chunks;
+    this.chunks = [];
+    for (const c of chunks) this.write(c.stream, c.text);
+  }
+}
+
+let processLogOutput: LogOutput | undefined;
+/** The process's LogOutput, flushed when the process exits. */
+function logOutput(): LogOutput {
+  if (!processLogOutput) {
+    const out = new LogOutput();
+    process.once('exit', () => out.flush());
+    processLogOutput = out;
+  }
+  return processLogOutput;
+}
+
+/** Writes what the host's log has gathered now (before writing to the console directly). */
+export function flushLogOutput(): void {
+  processLogOutput?.flush();
+}
+
+export function consoleLogger(prefix = '', output: LogOutput = logOutput()): HostLogger {
   return (level, category, message, functionName) => {
     if (level === 'trace' || level === 'debug' || level === 'none') return;
     const where = functionName ? `[${functionName}] ` : category === 'system' ? '[host] ' : '';
@@ -98,9 +149,7 @@ export function consoleLogger(prefix = ''): HostLogger {
           .join(' ')
       : message;
     const line = `${prefix}${where}${oneLine}`;
-    if (level === 'error' || level === 'critical') console.error(line);
-    else if (level === 'warning') console.warn(line);
-    else console.log(line);
+    output.line(level === 'error' || level === 'critical' || level === 'warning' ? 'err' : 'out', line);
   };
 }
 
@@ -340,6 +389,31 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
   // #endregion
 
   // #region HTTP
+  // HTTP requests come before queue deliveries: a delivery waits while requests are in flight (for at most
+  // QUEUE_YIELD_MAX_MS, so a steady stream of requests cannot starve the queues). One Node process serves both,
+  // and a caller waits on an HTTP answer (Graph gives a webhook 3 s) where a queued message only waits its turn.
+  let httpInFlight = 0;
+  const quietWaiters = new Set<() => void>();
+  function httpStarted(res: ServerResponse): void {
+    httpInFlight++;
+    res.once('close', () => {
+      if (--httpInFlight > 0) return;
+      for (const w of [...quietWaiters]) w();
+    });
+  }
+  function httpQuiet(): Promise<void> {
+    if (httpInFlight === 0) return Promise.resolve();
+    return new Promise((resolveQuiet) => {
+      const done = () => {
+        clearTimeout(timer);
+        quietWaiters.delete(done);
+        resolveQuiet();
+      };
+      const timer = setTimeout(done, QUEUE_YIELD_MAX_MS);
+      quietWaiters.add(done);
+    });
+  }
+
   async function handleHttp(req: IncomingMessage, url: URL): Promise<Send> {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname.replace(/^\/+/, '');
@@ -453,6 +527,7 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
   }
 
   const server: Server = createServer((req, res) => {
+    httpStarted(res);
     const method = (req.method ?? 'GET').toUpperCase();
     let url: URL;
     try {
@@ -517,6 +592,7 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
           maxConcurrent: sessions ? (sb?.maxConcurrentSessions ?? 8) : (sb?.maxConcurrentCalls ?? 16),
         },
         async (message) => {
+          await httpQuiet();
           const input = queueInput(message, bindingName);
           try {
             await track(invokeRegistered(fn, input, log));

@@ -125,18 +125,24 @@ export async function invokeRegistered(
   const args = await model.getArguments();
   current.context = args.context;
   const hookData: Record<string, unknown> = {};
+  // The hook contexts are built only when hooks are registered (the worker's result is the same without them).
+  const hooks = registry.hooks;
 
-  const pre = hookContext(hookData, args.context, { inputs: args.inputs, functionCallback: fn.callback });
-  coreCtx.state = 'preInvocationHooks';
-  try {
-    await runHooks('preInvocation', pre);
-  } finally {
-    coreCtx.state = undefined;
+  let inputs = args.inputs;
+  let callback: FunctionCallback = fn.callback;
+  if (hooks.preInvocation.length > 0) {
+    const pre = hookContext(hookData, args.context, { inputs, functionCallback: callback });
+    coreCtx.state = 'preInvocationHooks';
+    try {
+      await runHooks('preInvocation', pre);
+    } finally {
+      coreCtx.state = undefined;
+    }
+    inputs = pre.inputs as unknown[];
+    callback = pre.functionCallback as FunctionCallback;
   }
-  const inputs = pre.inputs as unknown[];
-  const callback = pre.functionCallback as FunctionCallback;
 
-  const post = hookContext(hookData, args.context, { inputs, result: null, error: null });
+  const post: { result: unknown; error: unknown } = { result: null, error: null };
   coreCtx.state = 'invocation';
   try {
     post.result = await model.invokeFunction(args.context, inputs, callback);
@@ -145,11 +151,16 @@ export async function invokeRegistered(
   } finally {
     coreCtx.state = undefined;
   }
-  coreCtx.state = 'postInvocationHooks';
-  try {
-    await runHooks('postInvocation', post);
-  } finally {
-    coreCtx.state = undefined;
+  if (hooks.postInvocation.length > 0) {
+    const ctx = hookContext(hookData, args.context, { inputs, ...post });
+    coreCtx.state = 'postInvocationHooks';
+    try {
+      await runHooks('postInvocation', ctx);
+    } finally {
+      coreCtx.state = undefined;
+    }
+    post.result = ctx.result;
+    post.error = ctx.error;
   }
   if (post.error !== null && post.error !== undefined) {
     outcome(false);

@@ -9,7 +9,14 @@
  */
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../../shared/config';
-import { consoleLogger, DEFAULT_PORT, errorText, startFunctionHost, type FunctionHost } from './host';
+import {
+  consoleLogger,
+  DEFAULT_PORT,
+  errorText,
+  flushLogOutput,
+  startFunctionHost,
+  type FunctionHost,
+} from './host';
 import type { QueueHandle } from '../../shared/queue/factory';
 import { createDurableProcessQueue } from './process-queue';
 
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
         await running.host?.stop();
         await queue.close();
       } catch (err) {
+        flushLogOutput();
         console.error(`Function host: error while stopping: ${errorText(err)}`);
       }
       process.exit(code);
@@ -106,11 +114,13 @@ async function main(): Promise<void> {
       ...(f.schedule ? { schedule: f.schedule } : {}),
     })),
   };
+  flushLogOutput();
   if (process.send) process.send(ready);
   else console.log(`MMS_HOST_READY ${host.url}`);
 }
 
 main().catch((err: unknown) => {
+  flushLogOutput();
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (code === 'EADDRINUSE') {
     console.error(`Function host: ${(err as Error).message}: the port is in use (--port 0 picks a free one)`);

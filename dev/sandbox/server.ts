@@ -92,7 +92,11 @@ export class SandboxServer {
           if (throttle.config.latencyMs > 0) await sleep(throttle.config.latencyMs);
           const eventId = route.eventParam ? params[route.eventParam] : undefined;
           const eventIds = eventId ? [eventId, eventId.replace(/_\d{8}T\d{6}Z$/, '')] : [];
-          throttle.injectFault(req.method, eventIds);
+          throttle.injectFault(
+            req.method,
+            req.path + (req.query.size ? `?${req.query.toString()}` : ''),
+            eventIds,
+          );
           res = await route.handler(ctx);
         } finally {
           release();

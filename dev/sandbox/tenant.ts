@@ -278,6 +278,17 @@ export function hasExchangeLicence(u: Pick<SeedUser, 'assignedPlans' | 'assigned
   );
 }
 
+/**
+ * Whether Graph reaches the user's mailbox: in Exchange Online and licensed for it (a cloud user without an
+ * Exchange plan has no mailbox: MailboxNotEnabledForRESTAPI). Tests and the demo pick users with this, never by
+ * the mailbox location alone.
+ */
+export function hasMailbox(
+  u: Pick<SeedUser, 'sandboxMailboxLocation' | 'assignedPlans' | 'assignedLicenses'>,
+): boolean {
+  return u.sandboxMailboxLocation === 'exchangeOnline' && hasExchangeLicence(u);
+}
+
 export interface TenantEvents {
   userChanged(user: StoredUser, changeType: 'updated' | 'deleted'): void;
 }

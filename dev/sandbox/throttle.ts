@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { GraphError } from './http';
+import { keyedUnit } from './prng';
 
 export const throttlingConfig = z.object({
   /** Outlook allows 4 concurrent requests per app and mailbox. */
@@ -39,7 +40,10 @@ export const faultConfig = z.object({
     .array(z.union([z.literal(429), z.literal(503), z.literal(504)]))
     .min(1)
     .default([429, 503, 504]),
-  /** Seed of the deterministic generator deciding which requests fail. */
+  /**
+   * Seed of the deterministic choice of which requests fail: the n-th request with a given method and URL fails or
+   * not whatever the order requests arrive in, so a concurrent run meets the same faults every time.
+   */
   seed: z.number().int().default(1),
   retryAfterSeconds: z.number().min(0).default(1),
   targets: z.array(faultTarget).default([]),
@@ -47,22 +51,11 @@ export const faultConfig = z.object({
 export type FaultConfig = z.infer<typeof faultConfig>;
 export type FaultConfigInput = z.input<typeof faultConfig>;
 
-/** mulberry32: small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class Throttle {
   config: ThrottlingConfig = throttlingConfig.parse({});
   private faults: FaultConfig = faultConfig.parse({});
-  private random = prng(1);
+  /** Requests seen per method and URL since the faults were set (the n in the fault choice). */
+  private readonly seen = new Map<string, number>();
   private readonly inFlight = new Map<string, number>();
   private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly targetUses = new Map<number, number>();
@@ -74,7 +67,7 @@ export class Throttle {
 
   setFaults(input: unknown): FaultConfig {
     this.faults = faultConfig.parse(input);
-    this.random = prng(this.faults.seed);
+    this.seen.clear();
     this.targetUses.clear();
     return this.faults;
   }
@@ -125,8 +118,11 @@ export class Throttle {
     };
   }
 
-  /** Throws the injected fault for this request, if any. */
-  injectFault(method: string, eventIds: readonly string[]): void {
+  /**
+   * Throws the injected fault for this request, if any. `url` is the request's path and query: with `rate` set, the
+   * n-th request with this method and URL fails when a number drawn from (seed, method, url, n) falls under it.
+   */
+  injectFault(method: string, url: string, eventIds: readonly string[]): void {
     this.faults.targets.forEach((t, i) => {
       if (t.method && t.method.toUpperCase() !== method.toUpperCase()) return;
       if (!eventIds.includes(t.eventId)) return;
@@ -135,9 +131,15 @@ export class Throttle {
       this.targetUses.set(i, used + 1);
       throw faultError(t.status, t.retryAfterSeconds, t.code, t.message);
     });
-    if (this.faults.rate > 0 && this.random() < this.faults.rate) {
+    if (this.faults.rate <= 0) return;
+    const key = `${method.toUpperCase()} ${url}`;
+    const n = (this.seen.get(key) ?? 0) + 1;
+    this.seen.set(key, n);
+    const draw = keyedUnit(this.faults.seed, `${key} #${n}`);
+    if (draw < this.faults.rate) {
       const statuses = this.faults.statuses;
-      const status = statuses[Math.floor(this.random() * statuses.length)] ?? 503;
+      // The same draw, scaled within the failing share, picks the status: no second number needed.
+      const status = statuses[Math.floor((draw / this.faults.rate) * statuses.length)] ?? 503;
       throw faultError(status, this.faults.retryAfterSeconds);
     }
   }

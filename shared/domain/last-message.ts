@@ -83,7 +83,7 @@ export const LAST_MESSAGES: Readonly<Record<LastMessageCode, LastMessageEntry>> 
   succeeded: {
     state: 'Succeeded',
     template:
-      'Done: {succeededMeeting} of {totalMeeting} meetings updated, {invitesUpdate} updates sent to attendees, {skippedMeeting} skipped{skipDetail}.',
+      'Done: {succeededMeeting} of {totalMeetings} updated, {updatesSent} sent to attendees, {skippedMeeting} skipped{skipDetail}.',
     action: '',
   },
   noMeetings: {
@@ -254,6 +254,11 @@ export function dominantError(failureCodes: Record<string, number>): { code: str
   return best;
 }
 
+/** `1 meeting`, `6 meetings`: a count with its noun, so a message never reads "1 updates". */
+function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function join(what: string, action: string): string {
   return action === '' ? what : `${what} ${action}`;
 }
@@ -350,8 +355,8 @@ export function lastMessageFor(outcome: LastMessageOutcome): LastMessage {
         code: 'succeeded',
         message: fill(LAST_MESSAGES.succeeded.template, {
           succeededMeeting: c.succeededMeeting,
-          totalMeeting: c.totalMeeting,
-          invitesUpdate: c.invitesUpdate,
+          totalMeetings: counted(c.totalMeeting, 'meeting'),
+          updatesSent: counted(c.invitesUpdate, 'update'),
           skippedMeeting: c.skippedMeeting,
           skipDetail: skipDetail(c.skipReasons),
         }),

@@ -105,6 +105,8 @@ interface Entry {
   inFlight: boolean;
   /** Already the deliverTwice copy. */
   repeat: boolean;
+  /** Epoch ms its messageId's duplicate-detection window ends (0: no window). */
+  seenUntil: number;
 }
 
 interface Sub {
@@ -177,7 +179,14 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     const now = Date.now();
     for (const queue of Object.values(QUEUES)) {
       const st = this.state(queue);
-      const seen = [...(await store.loadSeen(queue))].sort((a, b) => a[1] - b[1]);
+      const rows = (await store.loadMessages(queue)).sort((a, b) => a.order - b.order);
+      // An id is seen while its message is in the queue (the row says until when) or, after that, by its mark.
+      const seenIds = await store.loadSeen(queue);
+      for (const m of rows) {
+        if (m.seenUntil !== undefined)
+          seenIds.set(m.messageId, Math.max(m.seenUntil, seenIds.get(m.messageId) ?? 0));
+      }
+      const seen = [...seenIds].sort((a, b) => a[1] - b[1]);
       for (const [id, until] of seen) if (until > now) st.seen.set(id, until);
       for (const d of await store.loadDeadLetters(queue)) {
         st.deadLetters.push({
@@ -192,7 +201,6 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
           deadLetteredAt: new Date(d.deadLetteredAt),
         });
       }
-      const rows = (await store.loadMessages(queue)).sort((a, b) => a.order - b.order);
       for (const m of rows) {
         this.order = Math.max(this.order, m.order);
         const entry: Entry = {
@@ -210,6 +218,7 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
           seq: 0,
           inFlight: false,
           repeat: false,
+          seenUntil: m.seenUntil ?? 0,
         };
         if (m.deliveryCount === 0 && m.notBefore > now) st.scheduled.push(entry);
         else this.activate(st, entry);
@@ -231,6 +240,7 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
       notBefore: e.notBefore,
       lockedUntil: e.lockedUntil,
       order: e.order,
+      ...(e.seenUntil > 0 ? { seenUntil: e.seenUntil } : {}),
     };
   }
 
@@ -449,13 +459,12 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
       seq: 0,
       inFlight: false,
       repeat: false,
+      seenUntil: window > 0 ? now + window : 0,
     };
     if (entry.notBefore > now) entry.enqueuedTime = new Date(entry.notBefore);
-    // Stored before it can be delivered, so that a completion can never be overtaken by this write.
-    const stored = this.persist(async (store) => {
-      await store.put(this.row(queue, entry));
-      if (window > 0) await store.markSeen(queue, message.messageId, now + window);
-    });
+    // Stored before it can be delivered, so that a completion can never be overtaken by this write. The row is
+    // the id's duplicate-detection record too: one write, one round trip, before the send resolves.
+    const stored = this.persist((store) => store.put(this.row(queue, entry)));
     if (window > 0 && this.store !== undefined) {
       st.storing.set(message.messageId, stored);
       const forget = () => {
@@ -636,9 +645,19 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
     if (i >= 0) st.active.splice(i, 1);
   }
 
+  /**
+   * Before a message's row leaves the store, its id is marked seen for what is left of its window (the row was
+   * that record until then): a process killed in between leaves the row, never an id forgotten too soon.
+   */
+  private async keepSeen(queue: QueueName, entry: Entry): Promise<void> {
+    if (entry.seenUntil <= Date.now()) return;
+    await this.persist((store) => store.markSeen(queue, entry.messageId, entry.seenUntil));
+  }
+
   private async complete(queue: QueueName, st: QueueState, entry: Entry): Promise<void> {
     if (this.dead) return;
     this.remove(st, entry);
+    await this.keepSeen(queue, entry);
     await this.persist((store) => store.remove(queue, entry.key));
     if (this.options.deliverTwice && !entry.repeat && !this.closed) {
       const copy: Entry = { ...entry, inFlight: false, repeat: true, notBefore: 0 };
@@ -685,6 +704,7 @@ export class EmbeddedQueue implements QueuePublisher, QueueConsumer {
   ): Promise<void> {
     if (this.dead) return;
     const deadLetteredAt = new Date();
+    await this.keepSeen(queue, entry);
     await this.persist((store) =>
       store.deadLetter({
         ...this.row(queue, entry),

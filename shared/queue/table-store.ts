@@ -4,13 +4,16 @@
  * in Table Storage (Azurite for the local host), table `EmbeddedQueue`:
  *
  *   PartitionKey `<queue>`        one row per message waiting, scheduled or in flight (RowKey: its entry key),
- *                                 with its delivery count, when it may be delivered and until when it is locked
+ *                                 with its delivery count, when it may be delivered, until when it is locked and
+ *                                 when its id's duplicate-detection window ends
  *   PartitionKey `<queue>.dlq`    dead-lettered messages, with reason and description
- *   PartitionKey `<queue>.seen`   message ids inside their duplicate-detection window (RowKey: the id, encoded)
+ *   PartitionKey `<queue>.seen`   ids of messages no longer in the queue whose duplicate-detection window is still
+ *                                 open (RowKey: the id, encoded)
  *
- * A message is written before `send` resolves, its lock before the handler runs (renewed while it runs), and it
- * is deleted when the handler completes it; so a process killed at any point leaves each message either
- * completed or stored, and a restarted queue delivers the stored ones again once their locks expire.
+ * A message is written before `send` resolves (one row: the message carries its own duplicate-detection record),
+ * its lock before the handler runs (renewed while it runs), and when the handler completes it, its id is marked
+ * seen and then the row is deleted; so a process killed at any point leaves each message either completed (its id
+ * still seen) or stored, and a restarted queue delivers the stored ones again once their locks expire.
  *
  * Writes are group-committed per partition (shared/storage/group-commit.ts): while up to 4 entity group
  * transactions of a partition are in flight, the next writes gather and leave together, so a burst of sends
@@ -39,6 +42,11 @@ export interface StoredMessage {
   lockedUntil: number;
   /** FIFO order of the queue. */
   order: number;
+  /**
+   * Epoch ms its messageId's duplicate-detection window ends: while the row lives, it is the id's record of
+   * being seen (a send stores one row, not two); the queue marks the id seen on its own before removing the row.
+   */
+  seenUntil?: number;
 }
 
 export interface DeadLetterRecord extends StoredMessage {
@@ -90,6 +98,7 @@ function storedMessage(r: z.infer<typeof messageSchema>): StoredMessage {
     notBefore: r.notBefore,
     lockedUntil: r.lockedUntil,
     order: r.order,
+    ...(r.seenUntil !== undefined ? { seenUntil: r.seenUntil } : {}),
   };
 }
 

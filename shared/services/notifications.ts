@@ -105,10 +105,13 @@ export interface SubscriptionLookup {
 
 /**
  * Caches found subscriptions for `ttlMs` (default 60 s): one table read per subscription id per minute, not per
- * notification. Unknown ids are not cached, so a subscription saved a moment ago is found at once.
+ * notification. Unknown ids are not cached, so a subscription saved a moment ago is found at once. Lookups of an
+ * id that arrive while its read is in flight share that read: a burst of deliveries meeting a cold cache makes one
+ * read, not one per notification.
  */
 export class CachedSubscriptionLookup implements SubscriptionLookup {
   private readonly cache = new Map<string, { value: StoredGraphSubscription; until: number }>();
+  private readonly reading = new Map<string, Promise<StoredGraphSubscription | null>>();
 
   constructor(
     private readonly source: SubscriptionLookup,
@@ -116,21 +119,40 @@ export class CachedSubscriptionLookup implements SubscriptionLookup {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(id: string): Promise<StoredGraphSubscription | null> {
+  get(id: string): Promise<StoredGraphSubscription | null> {
     const hit = this.cache.get(id);
-    if (hit && hit.until > this.now()) return hit.value;
-    const value = await this.source.get(id);
-    if (value) {
-      if (this.cache.size > 1000) this.cache.clear();
-      this.cache.set(id, { value, until: this.now() + this.ttlMs });
-    } else this.cache.delete(id);
-    return value;
+    if (hit && hit.until > this.now()) return Promise.resolve(hit.value);
+    const pending = this.reading.get(id);
+    if (pending) return pending;
+    const read: Promise<StoredGraphSubscription | null> = this.source.get(id).then(
+      (value) => {
+        // A read that invalidate() disowned while it was in flight does not fill the cache.
+        if (this.reading.get(id) !== read) return value;
+        this.reading.delete(id);
+        if (value) {
+          if (this.cache.size > 1000) this.cache.clear();
+          this.cache.set(id, { value, until: this.now() + this.ttlMs });
+        } else this.cache.delete(id);
+        return value;
+      },
+      (e: unknown) => {
+        if (this.reading.get(id) === read) this.reading.delete(id);
+        throw e;
+      },
+    );
+    this.reading.set(id, read);
+    return read;
   }
 
   /** Forget one id (after renewal, deletion or recreation) or everything. */
   invalidate(id?: string): void {
-    if (id === undefined) this.cache.clear();
-    else this.cache.delete(id);
+    if (id === undefined) {
+      this.cache.clear();
+      this.reading.clear();
+    } else {
+      this.cache.delete(id);
+      this.reading.delete(id);
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { startSandbox, type SandboxHandle } from '../../dev/sandbox';
 import { generateTenant } from '../../dev/sandbox/generator';
 import { tenantSeed } from '../../dev/sandbox/seed';
+import { hasMailbox } from '../../dev/sandbox/tenant';
 import { loadLocalData } from '../../dev/local-data';
 import type { ReadyMessage } from '../../dev/host/main';
 import { createRepositories } from '../../shared/storage/repositories';
@@ -47,7 +48,7 @@ describe('a function host killed mid-run (SIGKILL) and started again', () => {
       audioConferencingPlanIds: [AUDIO_PLAN],
       now: new Date(),
     });
-    const online = seed.users.filter((u) => u.sandboxMailboxLocation === 'exchangeOnline');
+    const online = seed.users.filter(hasMailbox);
     const byCount = online
       .map((u) => ({
         u,

@@ -14,19 +14,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { findOnlineMeetingBlock } from '../../shared/domain/meeting-block';
+import { seedUser, type SeedUser } from '../../dev/sandbox/seed';
+import { hasMailbox } from '../../dev/sandbox/tenant';
 import { localApi, type Json } from '../support/local-api';
 import { startLocalHost, type LocalHost } from '../support/local-host';
 
 let local: LocalHost;
 const { api, sandbox } = localApi(() => local);
 
-interface SandboxUser {
-  id: string;
-  userPrincipalName: string;
-  sandboxMailboxLocation: string;
-  sandboxSipHoming: string;
-  sandboxDialIn?: { provider: string; enabled: boolean };
-}
 interface SandboxEvent {
   id: string;
   isOrganizer: boolean;
@@ -47,6 +42,11 @@ type UpdateCounts = Record<
   string,
   { byAttendee: Record<string, number>; fromSeriesMaster: Record<string, number> }
 >;
+
+/** The sandbox's users, validated as seed users (their licences decide whether Graph reaches their mailbox). */
+async function sandboxUsers(): Promise<SeedUser[]> {
+  return seedUser.array().parse((await sandbox<{ value: unknown[] }>('users')).value);
+}
 
 async function organizerEvents(upn: string): Promise<SandboxEvent[]> {
   const { value } = await sandbox<{ value: SandboxEvent[] }>(`events?mailbox=${encodeURIComponent(upn)}`);
@@ -81,7 +81,7 @@ async function updateTotal(): Promise<number> {
 }
 
 /** Checks the user's converted meetings against their state before; answers how many were converted. */
-async function assertConverted(user: SandboxUser, before: Map<string, SandboxEvent>): Promise<number> {
+async function assertConverted(user: SeedUser, before: Map<string, SandboxEvent>): Promise<number> {
   const { value: meetings } = await sandbox<{ value: OnlineMeetingView[] }>('online-meetings');
   const { counts } = await sandbox<{ counts: UpdateCounts }>('updates');
   let converted = 0;
@@ -124,11 +124,11 @@ after(async () => {
 
 describe('Teams conversion on the local host', () => {
   it('a TeamsOnly grant converts the future Skype meetings; a re-run sends nothing', async () => {
-    const { value } = await sandbox<{ value: SandboxUser[] }>('users');
-    let user: SandboxUser | undefined;
+    const value = await sandboxUsers();
+    let user: SeedUser | undefined;
     let before = new Map<string, SandboxEvent>();
     for (const u of value) {
-      if (u.sandboxSipHoming !== 'online' || u.sandboxMailboxLocation !== 'exchangeOnline') continue;
+      if (u.sandboxSipHoming !== 'online' || !hasMailbox(u)) continue;
       if (u.sandboxDialIn?.provider === 'ThirdParty') continue;
       const events = await organizerEvents(u.userPrincipalName);
       const ownSkype = (e: SandboxEvent) =>
@@ -219,10 +219,7 @@ describe('Teams conversion on the local host', () => {
   });
 
   it('a reported move from on premises converts the on-premises Skype meetings; the move back triggers nothing', async () => {
-    const { value } = await sandbox<{ value: SandboxUser[] }>('users');
-    const user = value.find(
-      (u) => u.sandboxSipHoming === 'onPremises' && u.sandboxMailboxLocation === 'exchangeOnline',
-    );
+    const user = (await sandboxUsers()).find((u) => u.sandboxSipHoming === 'onPremises' && hasMailbox(u));
     assert.ok(user, 'a user homed on premises with an Exchange Online mailbox');
     const before = new Map((await organizerEvents(user.userPrincipalName)).map((e) => [e.id, e]));
 

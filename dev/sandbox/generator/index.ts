@@ -13,6 +13,7 @@ import type { SeedBridge, SeedDialIn, TenantSeedInput } from '../seed';
 import { skuByPartNumber } from '../licences';
 import { expandRecurrence } from '../recurrence';
 import { isoUtc, localToUtcMs, wallParts } from '../time';
+import { mulberry32 } from '../prng';
 import {
   LCIDS,
   TEAMS_ERAS,
@@ -102,19 +103,12 @@ export function parseSandboxCase(s: string | undefined): ParsedSandboxCase | und
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Seeded PRNG (mulberry32)
+// Seeded choices (mulberry32, dev/sandbox/prng.ts)
 
 class Rng {
-  private state: number;
+  readonly next: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));

@@ -5,7 +5,8 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startFunctionHost, type FunctionHost } from '../../../dev/host/host';
+import { request } from 'node:http';
+import { LogOutput, QUEUE_YIELD_MAX_MS, startFunctionHost, type FunctionHost } from '../../../dev/host/host';
 import { loadFunctionApp } from '../../../dev/host/stubs/@azure/functions-core';
 import { probe } from '../../fixtures/functions/probe';
 import { randomUUID } from 'node:crypto';
@@ -298,6 +299,49 @@ describe('local Functions host', () => {
       assert.ok(logs.some((l) => l.includes('first delivery fails') && l.includes('abandoned')));
     });
 
+    it('starts a delivery once the HTTP requests in flight are answered, or after QUEUE_YIELD_MAX_MS', async () => {
+      // A request whose body is still coming is in flight: the host has it and has not answered it.
+      const open = () => {
+        const req = request(`${host.url}/api/echo`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain', 'content-length': '4' },
+        });
+        const answered = new Promise<number>((resolve, reject) => {
+          req.on('response', (res) => {
+            res.resume();
+            res.on('end', () => resolve(Date.now()));
+          });
+          req.on('error', reject);
+        });
+        req.write('ab');
+        return { finish: () => req.end('cd'), answered };
+      };
+      const send = (s: string) =>
+        queue.send('meeting-migrations', { messageId: s, sessionId: s, body: migrateUser(s) });
+
+      const first = open();
+      await new Promise((r) => setTimeout(r, 50));
+      await send(randomUUID());
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(probe.deliveries.length, 0, 'the delivery waits for the request in flight');
+      first.finish();
+      const answeredAt = await first.answered;
+      await waitFor('the delivery', () => probe.deliveries.length === 1);
+      assert.ok(Date.now() >= answeredAt);
+
+      // A request that stays in flight holds deliveries back for QUEUE_YIELD_MAX_MS at most.
+      const held = open();
+      await new Promise((r) => setTimeout(r, 50));
+      const sentAt = Date.now();
+      await send(randomUUID());
+      await waitFor('the delivery', () => probe.deliveries.length === 2, QUEUE_YIELD_MAX_MS + 5_000);
+      const waited = Date.now() - sentAt;
+      assert.ok(waited >= QUEUE_YIELD_MAX_MS - 50, `waited ${waited} ms`);
+      held.finish();
+      await held.answered;
+      await queue.waitForIdle(10_000);
+    });
+
     it('runs one message at a time per session, sessions in parallel', async () => {
       const sessions = [randomUUID(), randomUUID()];
       for (let i = 0; i < 4; i++) {
@@ -322,6 +366,29 @@ describe('local Functions host', () => {
         );
       }
     });
+  });
+});
+
+describe('LogOutput (the host log)', () => {
+  it('writes the lines of one event-loop turn together, in their order across stdout and stderr', async () => {
+    const writes: [string, string][] = [];
+    const out = new LogOutput((stream, text) => writes.push([stream, text]));
+    out.line('out', 'a');
+    out.line('out', 'b');
+    out.line('err', 'c');
+    out.line('out', 'd');
+    assert.deepEqual(writes, [], 'nothing is written during the turn');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(writes, [
+      ['out', 'a\nb\n'],
+      ['err', 'c\n'],
+      ['out', 'd\n'],
+    ]);
+    out.line('err', 'e');
+    out.flush();
+    assert.deepEqual(writes.at(-1), ['err', 'e\n'], 'flush writes at once (the process exiting)');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(writes.length, 4, 'and the turn has nothing left to write');
   });
 });
 

@@ -51,16 +51,6 @@ describe('fault campaign', () => {
     let killed = false;
     f.calendar.crashMode = 'after';
     f.calendar.crashAfter = 2;
-    first.subscribe(QUEUES.meetingMigrations, { sessions: true, maxConcurrent: 1 }, async (m) => {
-      if (m.sessionId !== victim.id) return new Promise<void>(() => undefined); // others wait for the restart
-      try {
-        await handler(first)(m);
-      } catch (e) {
-        killed = true;
-        first.crash();
-        throw e;
-      }
-    });
     try {
       for (const u of users) {
         const m = await requestRun(f, u.id);
@@ -71,6 +61,18 @@ describe('fault campaign', () => {
           body: m.body,
         });
       }
+      // Consumption starts once every user's message is in: the victim's process may die while it runs, and a
+      // dead process sends nothing more.
+      first.subscribe(QUEUES.meetingMigrations, { sessions: true, maxConcurrent: 1 }, async (m) => {
+        if (m.sessionId !== victim.id) return new Promise<void>(() => undefined); // others wait for the restart
+        try {
+          await handler(first)(m);
+        } catch (e) {
+          killed = true;
+          first.crash();
+          throw e;
+        }
+      });
       const deadline = Date.now() + 30_000;
       while (!killed) {
         assert.ok(Date.now() < deadline, 'the victim was killed');

@@ -29,19 +29,8 @@ import { requestUserMigration } from '../../../shared/services/request-migration
 import { STALLED_AFTER_MS } from '../../../shared/services/run-lifecycle';
 import type { StatusRepository } from '../../../shared/storage/repositories/status-repository';
 import type { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
+import { mulberry32 } from '../../../dev/sandbox/prng';
 import { organizerEvents, received, startFixture, type Fixture, hasMailbox } from './fixture';
-
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Faults injected over every schedule (so the test can tell it did inject some). */
 let injected = 0;
@@ -120,7 +109,7 @@ describe('service layer under faults (model-based)', () => {
         next += 2;
         if (pair.length < 2) return; // out of fresh users: the runs so far stand
         schedules++;
-        const faults = new Faults(prng(seed));
+        const faults = new Faults(mulberry32(seed));
         const queue = new ModelQueue(faults);
         let now = Date.now();
         const clock = () => new Date(now);

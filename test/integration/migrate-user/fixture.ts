@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { startSandbox, type SandboxHandle } from '../../../dev/sandbox';
 import { generateTenant, parseSandboxCase } from '../../../dev/sandbox/generator';
 import { tenantSeed, type TenantSeed } from '../../../dev/sandbox/seed';
-import { hasExchangeLicence, type StoredEvent } from '../../../dev/sandbox/tenant';
+import { hasMailbox, type StoredEvent } from '../../../dev/sandbox/tenant';
 import { loadLocalData } from '../../../dev/local-data';
 import type { Config } from '../../../shared/config';
 import type { SkipReason } from '../../../shared/domain/eligibility';
@@ -28,6 +28,9 @@ import {
 } from '../../../shared/services/migrate-user';
 import { migrationMessage } from '../../../shared/services/migration-messages';
 import { testTables } from '../../support/tables';
+
+/** Whether Graph reaches a seeded user's mailbox (the sandbox's rule). */
+export { hasMailbox };
 
 export const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 
@@ -227,14 +230,6 @@ export function organizerEvents(f: Fixture): { ev: StoredEvent; expect: Expectat
     if (expect) out.push({ ev, expect });
   }
   return out;
-}
-
-/**
- * Whether Graph reaches the user's mailbox: in Exchange Online and licensed for it (a cloud user without an
- * Exchange plan has no mailbox: MailboxNotEnabledForRESTAPI).
- */
-export function hasMailbox(u: TenantSeed['users'][number]): boolean {
-  return u.sandboxMailboxLocation === 'exchangeOnline' && hasExchangeLicence(u);
 }
 
 /** Users whose mailbox is in Exchange Online. */

@@ -278,16 +278,37 @@ describe('run lifecycle: never stuck', () => {
             return o?.status;
           });
           takenOver = true;
-          // This update is held long enough for many heartbeats to find the run taken over.
-          await sleep(400);
-        } else await sleep(150);
+          // This update is held until a heartbeat has been written (or refused) since the takeover, so the
+          // worker has had its chance to notice, however slow storage is.
+          for (let i = 0; i < 1000 && beatsAfterTakeover === 0; i++) await sleep(10);
+          assert.ok(beatsAfterTakeover > 0, 'a heartbeat ran after the takeover');
+        }
         const r = await inner.updateEventBody(...a);
         patches++;
         return r;
       },
     };
+    // The heartbeat writes through the status repository: count its writes that end after the takeover.
+    let beatsAfterTakeover = 0;
+    const status = new Proxy(f.repos.status, {
+      get(target, prop, receiver) {
+        const v: unknown = Reflect.get(target, prop, receiver);
+        if (typeof v !== 'function') return v;
+        if (prop !== 'mutate') return (v as (...a: unknown[]) => unknown).bind(target);
+        const mutate = v as StatusRepository['mutate'];
+        return async (...args: Parameters<StatusRepository['mutate']>) => {
+          const after = takenOver;
+          try {
+            return await mutate.apply(target, args);
+          } finally {
+            if (after) beatsAfterTakeover++;
+          }
+        };
+      },
+    });
     const deps = {
       ...f.deps,
+      repositories: { ...f.deps.repositories, status },
       graph: { ...f.graph, calendar: slow },
       heartbeatIntervalMs: 10,
       config: { ...f.deps.config, mailboxConcurrency: 1 },

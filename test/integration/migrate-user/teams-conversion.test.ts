@@ -20,6 +20,7 @@ import {
 import {
   deliver,
   expectedUpdatesPerAttendee,
+  hasMailbox,
   organizerEvents,
   requestRun,
   startFixture,
@@ -104,9 +105,7 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
     f.seed.users
       .filter(
         (u) =>
-          u.sandboxMailboxLocation === 'exchangeOnline' &&
-          u.sandboxDialIn?.provider !== 'ThirdParty' &&
-          skypeEligible(f, u.id).length >= 2,
+          hasMailbox(u) && u.sandboxDialIn?.provider !== 'ThirdParty' && skypeEligible(f, u.id).length >= 2,
       )
       .sort((a, b) => skypeEligible(f, b.id).length - skypeEligible(f, a.id).length);
   const taken = new Set<string>();
@@ -353,7 +352,7 @@ describe('migrateUser: converting Skype for Business meetings to Teams', () => {
     const u = f.seed.users.find(
       (x) =>
         !taken.has(x.id) &&
-        x.sandboxMailboxLocation === 'exchangeOnline' &&
+        hasMailbox(x) &&
         x.sandboxDialIn?.enabled === true &&
         x.sandboxDialIn.provider === 'Microsoft' &&
         teamsEligible(f, x.id).some((e) => e.onlineMeetingProvider === 'teamsForBusiness'),

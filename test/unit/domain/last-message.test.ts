@@ -83,6 +83,20 @@ describe('lastMessageFor', () => {
     );
   });
 
+  it('counts one meeting and one update in the singular', () => {
+    const one = counts({
+      totalMeeting: 1,
+      succeededMeeting: 1,
+      invitesUpdate: 1,
+      skippedMeeting: 0,
+      skipReasons: {},
+    });
+    assert.equal(
+      lastMessageFor({ code: 'succeeded', counts: one }).message,
+      'Done: 1 of 1 meeting updated, 1 update sent to attendees, 0 skipped.',
+    );
+  });
+
   it('says when and which retry, and why', () => {
     const m = lastMessageFor({
       code: 'retryScheduled',

@@ -334,4 +334,51 @@ describe('CachedSubscriptionLookup', () => {
     await lookup.get(SUB_ID);
     assert.equal(reads, 4);
   });
+
+  it('lookups of an id while its read is in flight share that read; invalidate disowns it', async () => {
+    let reads = 0;
+    const pending: ((v: StoredGraphSubscription | null) => void)[] = [];
+    const lookup = new CachedSubscriptionLookup({
+      get: () => {
+        reads++;
+        return new Promise((resolve) => pending.push(resolve));
+      },
+    });
+    const burst = Array.from({ length: 50 }, () => lookup.get(SUB_ID));
+    assert.equal(reads, 1, 'a burst meeting a cold cache makes one read');
+    pending[0]?.(stored());
+    for (const found of await Promise.all(burst)) assert.equal(found?.id, SUB_ID);
+    assert.ok(await lookup.get(SUB_ID));
+    assert.equal(reads, 1, 'and its answer is cached');
+
+    // A read in flight when the subscription changes does not fill the cache: the next lookup reads again.
+    lookup.invalidate();
+    const stale = lookup.get(SUB_ID);
+    lookup.invalidate(SUB_ID);
+    const fresh = lookup.get(SUB_ID);
+    assert.equal(reads, 3);
+    pending[1]?.(stored(SUB_ID, 'old-secret'));
+    pending[2]?.(stored());
+    await Promise.all([stale, fresh]);
+    const cached = await lookup.get(SUB_ID);
+    assert.equal(cached?.clientStateSha256, stored().clientStateSha256);
+    assert.equal(reads, 3);
+
+    // A failed read is shared by the lookups waiting on it, and not remembered.
+    lookup.invalidate();
+    const failing = new CachedSubscriptionLookup({
+      get: () => {
+        reads++;
+        return Promise.reject(new Error('storage down'));
+      },
+    });
+    const both = await Promise.allSettled([failing.get(SUB_ID), failing.get(SUB_ID)]);
+    assert.deepEqual(
+      both.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    assert.equal(reads, 4);
+    await assert.rejects(failing.get(SUB_ID));
+    assert.equal(reads, 5);
+  });
 });
