@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import type { QueueConsumer, QueueName, ReceivedMessage, Subscription } from '../../shared/queue/port';
 import { QUEUES } from '../../shared/queue/port';
@@ -61,6 +62,8 @@ export interface FunctionHostOptions {
   runTimersAtStart?: boolean;
   /** Where logs go (default: console, one line each). */
   logger?: HostLogger;
+  /** The longest a queue delivery yields to busy HTTP (default QUEUE_YIELD_MAX_MS). */
+  queueYieldMaxMs?: number;
   /** App settings for %SETTING% expressions in bindings (default: process.env). */
   env?: Record<string, string | undefined>;
 }
@@ -82,8 +85,12 @@ export interface FunctionHost {
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
-/** The longest a queue delivery waits for the HTTP requests in flight to be answered. */
+/** The longest a queue delivery waits for the HTTP requests in flight to be answered (Graph's wait for a webhook). */
 export const QUEUE_YIELD_MAX_MS = 3000;
+/** Event-loop utilisation above which the host counts as busy with its HTTP requests. */
+export const QUEUE_YIELD_BUSY = 0.8;
+/** How often the event loop's utilisation is sampled while HTTP requests are in flight. */
+export const QUEUE_YIELD_SAMPLE_MS = 50;
 
 /** Connections the host's listening socket queues before it accepts them. */
 export const LISTEN_BACKLOG = 4096;
@@ -233,15 +240,31 @@ function requestKey(req: IncomingMessage, url: URL): string | undefined {
 
 class BodyTooLarge extends Error {}
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/** The request body (events, not an async iterator: a burst reads thousands of small bodies). */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        // The rest is discarded as it comes (the server drains an unread body once the answer is sent).
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new BodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolveBody(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+    // Closed before its end (the client went away): no answer is awaited.
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('The request was closed before its body ended'));
+    });
+  });
 }
 
 function typedDataBytes(data: RpcTypedData | null | undefined): Buffer {
@@ -389,27 +412,52 @@ export async function startFunctionHost(options: FunctionHostOptions = {}): Prom
   // #endregion
 
   // #region HTTP
-  // HTTP requests come before queue deliveries: a delivery waits while requests are in flight (for at most
-  // QUEUE_YIELD_MAX_MS, so a steady stream of requests cannot starve the queues). One Node process serves both,
-  // and a caller waits on an HTTP answer (Graph gives a webhook 3 s) where a queued message only waits its turn.
+  // HTTP requests come before queue deliveries while the process is busy with them: a delivery waits while
+  // requests are in flight and the event loop was busy for more than QUEUE_YIELD_BUSY of the last sample (a burst
+  // of webhook deliveries), for at most queueYieldMaxMs, so that a steady stream cannot starve the queues. One Node
+  // process serves both (Azure scales HTTP out), and an HTTP caller waits on its answer (Graph gives a webhook 3 s)
+  // where a queued message only waits its turn. A few requests in flight on an idle loop (an admin script starting
+  // migrations) hold deliveries back for one sample at most.
+  const queueYieldMaxMs = options.queueYieldMaxMs ?? QUEUE_YIELD_MAX_MS;
   let httpInFlight = 0;
+  let httpBusy = false;
+  let sampler: NodeJS.Timeout | undefined;
+  let lastUtilisation = performance.eventLoopUtilization();
   const quietWaiters = new Set<() => void>();
+  const releaseDeliveries = () => {
+    for (const w of [...quietWaiters]) w();
+  };
+  function sampleBusy(): void {
+    const now = performance.eventLoopUtilization();
+    httpBusy = performance.eventLoopUtilization(now, lastUtilisation).utilization > QUEUE_YIELD_BUSY;
+    lastUtilisation = now;
+    if (!httpBusy) releaseDeliveries();
+  }
   function httpStarted(res: ServerResponse): void {
-    httpInFlight++;
+    if (httpInFlight++ === 0) {
+      // Busy until the first sample says otherwise: a burst's first requests do not let deliveries in.
+      httpBusy = true;
+      lastUtilisation = performance.eventLoopUtilization();
+      sampler = setInterval(sampleBusy, QUEUE_YIELD_SAMPLE_MS);
+      sampler.unref();
+    }
     res.once('close', () => {
       if (--httpInFlight > 0) return;
-      for (const w of [...quietWaiters]) w();
+      clearInterval(sampler);
+      sampler = undefined;
+      httpBusy = false;
+      releaseDeliveries();
     });
   }
   function httpQuiet(): Promise<void> {
-    if (httpInFlight === 0) return Promise.resolve();
+    if (httpInFlight === 0 || !httpBusy) return Promise.resolve();
     return new Promise((resolveQuiet) => {
       const done = () => {
         clearTimeout(timer);
         quietWaiters.delete(done);
         resolveQuiet();
       };
-      const timer = setTimeout(done, QUEUE_YIELD_MAX_MS);
+      const timer = setTimeout(done, queueYieldMaxMs);
       quietWaiters.add(done);
     });
   }

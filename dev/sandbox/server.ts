@@ -48,6 +48,7 @@ export class SandboxServer {
 
   /** One Graph request through the whole pipeline (also used for each request of a $batch). */
   async graph(req: SandboxRequest): Promise<SandboxResponse> {
+    const arrived = performance.now();
     const requestId = newRequestId();
     const clientRequestId = req.headers['client-request-id'] ?? requestId;
     let mailbox: string | null = null;
@@ -89,15 +90,27 @@ export class SandboxServer {
         concurrency = mailbox ? throttle.concurrency(mailbox) + 1 : 0;
         const release = mailbox ? throttle.acquire(mailbox) : () => undefined;
         try {
-          if (throttle.config.latencyMs > 0) await sleep(throttle.config.latencyMs);
-          const eventId = route.eventParam ? params[route.eventParam] : undefined;
-          const eventIds = eventId ? [eventId, eventId.replace(/_\d{8}T\d{6}Z$/, '')] : [];
-          throttle.injectFault(
-            req.method,
-            req.path + (req.query.size ? `?${req.query.toString()}` : ''),
-            eventIds,
-          );
-          res = await route.handler(ctx);
+          // The latency is the time Graph takes to answer, its own work included: the answer (or the error)
+          // leaves latencyMs after the request came in, or when the work is done if that takes longer. The
+          // mailbox's slot is held all that time.
+          const answerAt = arrived + throttle.config.latencyMs;
+          let answer: { res: SandboxResponse } | { e: unknown };
+          try {
+            const eventId = route.eventParam ? params[route.eventParam] : undefined;
+            const eventIds = eventId ? [eventId, eventId.replace(/_\d{8}T\d{6}Z$/, '')] : [];
+            throttle.injectFault(
+              req.method,
+              req.path + (req.query.size ? `?${req.query.toString()}` : ''),
+              eventIds,
+            );
+            answer = { res: await route.handler(ctx) };
+          } catch (e) {
+            answer = { e };
+          }
+          const wait = answerAt - performance.now();
+          if (wait > 0) await sleep(wait);
+          if ('e' in answer) throw answer.e;
+          res = answer.res;
         } finally {
           release();
         }

@@ -15,7 +15,7 @@ export const throttlingConfig = z.object({
   /** Requests allowed per mailbox per window (Outlook: 10,000 per 10 minutes). */
   requestsPerWindow: z.number().int().min(1).default(10_000),
   windowMs: z.number().int().min(1).default(600_000),
-  /** Added to every Graph request, while it holds its mailbox slot. */
+  /** How long each Graph request takes to answer (the sandbox's own work included), holding its mailbox slot. */
   latencyMs: z.number().int().min(0).default(0),
 });
 export type ThrottlingConfig = z.infer<typeof throttlingConfig>;

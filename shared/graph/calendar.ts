@@ -135,12 +135,26 @@ const AMBIGUOUS_READBACK_DELAY_MS = 500;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/**
- * Listed events read again (for their extended properties) and handed out together: as many as the worker
- * prepares at once (4 per mailbox slot), so two chunks in the works keep it busy, and few enough that the first
- * updates start after a few round trips, not after the whole page is read again.
- */
-const READ_CHUNK = 16;
+/** One listing page: its events and the link to the next. */
+interface ListedPage {
+  events: MeetingEvent[];
+  next: string | undefined;
+}
+
+/** A promise that says whether it has settled (so ready parts can be handed out together, without waiting). */
+interface Settling<T> {
+  promise: Promise<T>;
+  settled: boolean;
+}
+
+function settling<T>(promise: Promise<T>): Settling<T> {
+  const s: Settling<T> = { promise, settled: false };
+  promise.then(
+    () => (s.settled = true),
+    () => (s.settled = true),
+  );
+  return s;
+}
 
 export class GraphCalendarGateway implements CalendarGateway {
   constructor(private readonly graph: GraphClient) {}
@@ -184,44 +198,25 @@ export class GraphCalendarGateway implements CalendarGateway {
   }
 
   /**
-   * The listed events whose decision needs an extended property, each read again on its own with them (the only
-   * documented way to get their values): those with an online-meeting block that carry our marker, or that are not
-   * flagged online (a Skype add-in meeting's link may be in OnlineMeetingExternalLink only). The others are decided
-   * without them. An event gone in between is dropped; a series master keeps the next occurrence its probe found.
+   * Whether a listed event's decision needs an extended property, so that it is read again on its own with them
+   * (the only documented way to get their values): one with an online-meeting block that carries our marker, or
+   * that is not flagged online (a Skype add-in meeting's link may be in OnlineMeetingExternalLink only). The others
+   * are decided without them.
    */
-  private async withExtendedProperties(
-    userId: string,
-    listed: MeetingEvent[],
-    marked: ReadonlySet<string>,
-  ): Promise<MeetingEvent[]> {
-    const read = await Promise.all(
-      listed.map(async (e) => {
-        if (!marked.has(e.id) && e.isOnlineMeeting === true) return e;
-        if (findOnlineMeetingBlock(e.body.content, e.body.contentType) === null) return e;
-        const full = await this.getEvent(userId, e.id);
-        if (full && e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
-        return full;
-      }),
-    );
-    return read.filter((e): e is MeetingEvent => e !== null);
+  private needsProperties(e: MeetingEvent, marked: ReadonlySet<string>): boolean {
+    if (!marked.has(e.id) && e.isOnlineMeeting === true) return false;
+    return findOnlineMeetingBlock(e.body.content, e.body.contentType) !== null;
   }
 
-  /**
-   * `listed` with their extended properties (withExtendedProperties), READ_CHUNK at a time, each chunk handed out
-   * as soon as it is read: the first updates start after one round trip, not after the whole page is read again.
-   */
-  private async *readInChunks(
-    userId: string,
-    listed: MeetingEvent[],
-    marked: Promise<ReadonlySet<string>>,
-  ): AsyncGenerator<MeetingEvent[]> {
-    for (let i = 0; i < listed.length; i += READ_CHUNK) {
-      const read = await this.withExtendedProperties(userId, listed.slice(i, i + READ_CHUNK), await marked);
-      if (read.length > 0) yield read;
-    }
+  /** A listed event read again with its extended properties ([] when it is gone meanwhile). */
+  private async reread(userId: string, e: MeetingEvent): Promise<MeetingEvent[]> {
+    const full = await this.getEvent(userId, e.id);
+    if (!full) return [];
+    if (e.nextOccurrence !== undefined) full.nextOccurrence = e.nextOccurrence;
+    return [full];
   }
 
-  private async getPage(userId: string, path: string, operation: string) {
+  private async getPage(userId: string, path: string, operation: string): Promise<ListedPage> {
     const res = await this.graph.send({
       method: 'GET',
       path,
@@ -237,6 +232,16 @@ export class GraphCalendarGateway implements CalendarGateway {
     return { events: page.value, next };
   }
 
+  /**
+   * Pages of the user's future organized meetings. The requests that decide which meetings they are go out
+   * together, as soon as the page that names them is there, and the mailbox limiter keeps them within its slots:
+   * the next listing page, the events read again for their extended properties, the series' probes, and, once a
+   * series is known to be current, its exceptions. The meetings are handed out in a fixed order all the same
+   * (those decided from the listing alone, those read again, series masters, their exceptions; each in the order
+   * Graph listed them), each as soon as it and those before it are ready: the first updates start after one round
+   * trip, and a caller that pages through the list (the preview) sees the same order every time. Memory: the page
+   * being handed out and the next one.
+   */
   async *listOrganizedFutureMeetings(
     userId: string,
     options: ListMeetingsOptions,
@@ -269,54 +274,96 @@ export class GraphCalendarGateway implements CalendarGateway {
       return start >= earliest.getTime() && start < horizonMs;
     };
 
-    // /events returns single instances and series masters (never occurrences). Series masters carry the first
-    // occurrence's start, so they are all fetched and probed; singles are filtered on end at Graph.
-    // Which events carry our marker, read beside the first page.
-    const marked = this.markedEventIds(userId);
-    marked.catch(() => undefined);
-    let path: string | undefined = buildPath(`/users/${segment(userId)}/events`, {
-      $select: EVENT_SELECT.join(','),
-      $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
-      $top: top,
-    });
-    while (path !== undefined) {
-      const page: { events: MeetingEvent[]; next: string | undefined } = await this.getPage(
-        userId,
-        path,
-        operation,
-      );
-      path = page.next;
-      // The page's single meetings go to work first, a few at a time as they are read again with their extended
-      // properties; its series follow once their probes tell which are current (the probes take a round trip or
-      // more, which the singles' updates fill).
+    // Every part of a page: the meetings it hands out, in order, each a request (or none) that may still be out.
+    const partsOf = (page: ListedPage, marked: ReadonlySet<string>): Settling<MeetingEvent[]>[] => {
+      // /events returns single instances and series masters (never occurrences). Series masters carry the first
+      // occurrence's start, so they are all probed; singles are filtered on end at Graph.
       const singles = page.events.filter((e) => e.isOrganizer && e.type === 'singleInstance' && inWindow(e));
-      yield* this.readInChunks(userId, singles, marked);
+      const asListed = singles.filter((e) => !this.needsProperties(e, marked));
+      const reread = singles.filter((e) => this.needsProperties(e, marked));
       const candidates = page.events.filter(
         (e) => e.isOrganizer && e.type === 'seriesMaster' && !seriesEndedBefore(e, now),
       );
-      // Probes run concurrently; the mailbox limiter keeps them within 4 in flight.
-      const next = await Promise.all(
-        candidates.map((m) => this.nextOccurrence(userId, m.id, earliest, horizon, current)),
-      );
-      const masters = candidates.filter((m, i) => {
-        const at = next[i];
-        if (at === null || at === undefined) return false;
+      // A master is handed out when its probe finds a current occurrence (read again when its decision needs it);
+      // its exceptions' list is asked for then, and the exceptions read, `top` at a time.
+      const masters = candidates.map(async (m): Promise<MeetingEvent[]> => {
+        const at = await this.nextOccurrence(userId, m.id, earliest, horizon, current);
+        if (at === null) return [];
         if (at !== '') m.nextOccurrence = at;
-        return true;
+        return this.needsProperties(m, marked) ? this.reread(userId, m) : [m];
       });
-      yield* this.readInChunks(userId, masters, marked);
-      // The page's series' exceptions: every list asked for at once, then the exceptions read at once, `top` at a
-      // time (the mailbox limiter keeps them within 4 in flight): one series after the other would leave the
-      // mailbox's other slots idle while the listing waits for each answer.
-      const lists = await Promise.all(masters.map((m) => this.exceptionIds(userId, m.id, mayBeCurrent)));
-      const ids = lists.flat();
-      for (let i = 0; i < ids.length; i += top) {
-        const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
-        const exceptions = read.filter(
-          (e): e is MeetingEvent => e !== null && e.type === 'exception' && e.isOrganizer && inWindow(e),
-        );
-        if (exceptions.length > 0) yield exceptions;
+      const exceptions = masters.map(async (master): Promise<MeetingEvent[]> => {
+        const [m] = await master;
+        if (m === undefined) return [];
+        const ids = await this.exceptionIds(userId, m.id, mayBeCurrent);
+        const out: MeetingEvent[] = [];
+        for (let i = 0; i < ids.length; i += top) {
+          const read = await Promise.all(ids.slice(i, i + top).map((id) => this.getEvent(userId, id)));
+          for (const e of read)
+            if (e !== null && e.type === 'exception' && e.isOrganizer && inWindow(e)) out.push(e);
+        }
+        return out;
+      });
+      return [
+        settling(Promise.resolve(asListed)),
+        ...reread.map((e) => settling(this.reread(userId, e))),
+        ...masters.map(settling),
+        ...exceptions.map(settling),
+      ];
+    };
+
+    // Which events carry our marker, read beside the first page.
+    const marked = settling(this.markedEventIds(userId));
+    let fetching: Settling<ListedPage> | undefined = settling(
+      this.getPage(
+        userId,
+        buildPath(`/users/${segment(userId)}/events`, {
+          $select: EVENT_SELECT.join(','),
+          $filter: `isOrganizer eq true and (end/dateTime ge ${odataString(filterDateTime(earliest))} or type eq 'seriesMaster')`,
+          $top: top,
+        }),
+        operation,
+      ),
+    );
+    // The page being handed out, and the next one, prepared (its requests sent) as soon as it is there.
+    let handing: Settling<MeetingEvent[]>[] = [];
+    let prepared: Promise<Settling<MeetingEvent[]>[]> | undefined;
+    const prepare = (page: Settling<ListedPage>) =>
+      Promise.all([page.promise, marked.promise]).then(([p, m]) => partsOf(p, m));
+    const outstanding = (): Promise<unknown>[] => [
+      ...handing.map((p) => p.promise),
+      ...(prepared ? [prepared] : []),
+      ...(fetching ? [fetching.promise] : []),
+      marked.promise,
+    ];
+    try {
+      if (fetching !== undefined) {
+        prepared = prepare(fetching);
+        prepared.catch(() => undefined);
       }
+      while (prepared !== undefined) {
+        const pageParts = prepared;
+        handing = await pageParts;
+        const page: ListedPage = await (fetching as Settling<ListedPage>).promise;
+        // The next page is asked for while this one is handed out, and prepared when it comes.
+        fetching = page.next !== undefined ? settling(this.getPage(userId, page.next, operation)) : undefined;
+        prepared = fetching !== undefined ? prepare(fetching) : undefined;
+        prepared?.catch(() => undefined);
+        for (let i = 0; i < handing.length;) {
+          // The next part, and every one after it that is already there.
+          const ready = [...(await (handing[i] as Settling<MeetingEvent[]>).promise)];
+          for (i++; i < handing.length && handing[i]?.settled === true; i++) {
+            ready.push(...(await (handing[i] as Settling<MeetingEvent[]>).promise));
+          }
+          for (let j = 0; j < ready.length; j += top) yield ready.slice(j, j + top);
+        }
+        handing = [];
+      }
+    } finally {
+      // Stopped early or failed: the requests still out end before the listing does (none is left unobserved).
+      await Promise.allSettled(outstanding());
+      const parts = await prepared?.catch(() => undefined);
+      if (parts) await Promise.allSettled(parts.map((p) => p.promise));
     }
   }
 

@@ -136,6 +136,11 @@ export function customHostsFor(baseUrl: string): Set<string> | undefined {
   return host === 'graph.microsoft.com' ? undefined : new Set([host]);
 }
 
+/** Resolves in the check phase of the event loop, after the I/O callbacks already due have run. */
+function afterIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 export class GraphClient {
   readonly sdk: Client;
   readonly baseUrl: string;
@@ -214,6 +219,10 @@ export class GraphClient {
       const raw = await (call.mailbox !== undefined
         ? this.limiter.run(call.mailbox, () => this.attempt(call, operation))
         : this.attempt(call, operation));
+      // The answer is worked on after the I/O callbacks of this turn of the event loop: the mailbox's answers
+      // usually arrive together (its requests leave together), and each must free its slot and send the next
+      // request before any of them is parsed and acted on, or the last one holds its slot while the others work.
+      await afterIo();
       const outcome = raw instanceof GraphRequestError ? raw : this.interpret(raw, operation);
       if (!(outcome instanceof GraphRequestError)) return outcome;
 

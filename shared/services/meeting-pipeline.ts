@@ -8,11 +8,15 @@
  * - `GroupCommitWriter`: storage writes of one partition collected into entity group transactions (up to 100 rows
  *   each). While one transaction is in flight, the next rows gather; when it ends, they go together. A lone write
  *   goes at once, so batching never waits for a timer. `write` resolves when the row is durable (the ledger's
- *   `pending` row before its PATCH); `defer` lets the caller go on, and `flush` (at the end of a run) waits for
- *   every deferred row and throws the first failure, so nothing deferred is lost silently.
+ *   `pending` row before its PATCH); `defer` queues a row that only records what happened, which rides along in
+ *   the next `write`'s transaction instead of making one of its own; `flush` (at the end of a run) waits for every
+ *   deferred row and throws the first failure, so nothing deferred is lost silently.
  * - `LatestWriter`: a write whose latest value is all that matters (the run's progress): runs in the background,
  *   one at a time, intermediate values skipped.
  */
+
+import { PartitionGroupCommit } from '../storage/group-commit';
+import { MAX_TRANSACTION_ROWS } from '../storage/repository';
 
 /**
  * Yields the items of `source`, asking for the next one as soon as one is handed out. A failure of the prefetched
@@ -59,103 +63,66 @@ export async function* startedWith<T>(
   }
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
-interface Queued<T> {
-  row: T;
-  waiters: Waiter[];
-}
-
 /**
- * Group commit of rows of one partition: `submit` writes up to `maxRows` rows atomically (an entity group
- * transaction). Rows with the same key queued before their transaction starts are merged (the later one wins),
- * since a transaction may touch an entity only once.
+ * Group commit of rows of one partition (shared/storage/group-commit.ts, with one partition and one transaction in
+ * flight): `submit` writes up to `maxRows` rows atomically (an entity group transaction). Rows with the same key
+ * queued before their transaction starts are merged (the later one wins), since a transaction may touch an entity
+ * only once; a row's writes never overtake each other.
  */
 export class GroupCommitWriter<T> {
-  private queued = new Map<string, Queued<T>>();
-  private inFlight: Promise<void> | null = null;
-  private firstError: unknown = null;
-  private failed = false;
-  /** Transactions submitted and rows written (for diagnostics and benchmarks). */
-  transactions = 0;
-  rows = 0;
+  private readonly commit: PartitionGroupCommit<T>;
+  private failed: { e: unknown } | null = null;
 
   constructor(
-    private readonly submit: (rows: T[]) => Promise<void>,
+    submit: (rows: T[]) => Promise<void>,
     private readonly keyOf: (row: T) => string,
-    private readonly maxRows = 100,
+    maxRows = MAX_TRANSACTION_ROWS,
   ) {
-    if (!Number.isInteger(maxRows) || maxRows < 1) throw new RangeError('maxRows must be >= 1');
-  }
-
-  /** Resolves when `row` is durable; rejects with its transaction's error. */
-  write(row: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.enqueue(row, { resolve, reject });
-    });
-  }
-
-  /** Queues `row` without waiting; a failure is kept and thrown by `flush`. */
-  defer(row: T): void {
-    this.enqueue(row, {
-      resolve: () => undefined,
-      reject: (e) => {
-        if (!this.failed) {
-          this.failed = true;
-          this.firstError = e;
-        }
+    this.commit = new PartitionGroupCommit<T>(
+      {
+        writeBatch: (_partition, writes) =>
+          submit(writes.flatMap((w) => (w.kind === 'upsert' ? [w.value] : []))),
       },
+      { maxRows },
+    );
+  }
+
+  /** Transactions submitted (a failed one retried row by row counts each retry), for diagnostics and benchmarks. */
+  get transactions(): number {
+    return this.commit.stats().requests;
+  }
+
+  /** Rows asked to be written. */
+  get rows(): number {
+    return this.commit.stats().writes;
+  }
+
+  /** Resolves when `row` is durable; rejects with the error that kept it from being written. */
+  write(row: T): Promise<void> {
+    return this.commit.upsert(PARTITION, this.keyOf(row), row);
+  }
+
+  /**
+   * Queues `row` without waiting: it leaves with the next `write`'s transaction (or when a transaction's worth is
+   * queued, or at `flush`). A failure is kept and thrown by `flush`.
+   */
+  defer(row: T): void {
+    this.commit.upsert(PARTITION, this.keyOf(row), row, { defer: true }).catch((e: unknown) => {
+      this.failed ??= { e };
     });
   }
 
   /** Waits until every row queued so far is written; throws the first failure of a deferred row. */
   async flush(): Promise<void> {
-    while (this.inFlight !== null || this.queued.size > 0) {
-      if (this.inFlight === null) this.pump();
-      await this.inFlight?.catch(() => undefined);
-    }
-    if (this.failed) throw this.firstError;
-  }
-
-  private enqueue(row: T, waiter: Waiter): void {
-    const key = this.keyOf(row);
-    const existing = this.queued.get(key);
-    if (existing) {
-      existing.row = row;
-      existing.waiters.push(waiter);
-    } else {
-      this.queued.set(key, { row, waiters: [waiter] });
-    }
-    if (this.inFlight === null) this.pump();
-  }
-
-  private pump(): void {
-    if (this.inFlight !== null || this.queued.size === 0) return;
-    const batch: Queued<T>[] = [];
-    for (const [key, q] of this.queued) {
-      batch.push(q);
-      this.queued.delete(key);
-      if (batch.length >= this.maxRows) break;
-    }
-    this.transactions++;
-    this.rows += batch.length;
-    this.inFlight = this.submit(batch.map((q) => q.row)).then(
-      () => {
-        for (const q of batch) for (const w of q.waiters) w.resolve();
-      },
-      (e: unknown) => {
-        for (const q of batch) for (const w of q.waiters) w.reject(e);
-      },
-    );
-    void this.inFlight.finally(() => {
-      this.inFlight = null;
-      this.pump();
-    });
+    await this.commit.flush(PARTITION);
+    // A deferred row's failure is recorded by its own promise's handler, a turn after the transaction ends.
+    await Promise.resolve();
+    if (this.failed !== null) throw this.failed.e;
   }
 }
+
+/** The writer's one partition (the caller's submit knows which it is). */
+const PARTITION = '';
 
 /**
  * Runs `write(value)` for the latest value offered, one write at a time, in the background. `idle()` waits for
@@ -176,6 +143,11 @@ export class LatestWriter<T> {
   offer(value: T): void {
     this.pending = { value };
     if (this.running === null) this.run();
+  }
+
+  /** Forgets the value offered and not being written yet (one that a later write makes moot). */
+  dropPending(): void {
+    this.pending = null;
   }
 
   async idle(): Promise<void> {

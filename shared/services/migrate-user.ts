@@ -51,6 +51,7 @@ import {
   type RunResult,
   type StartOutcome,
 } from '../domain/status';
+import { DEFAULT_PAGE_SIZE } from '../graph/calendar';
 import { GraphContractError, GraphRequestError } from '../graph/errors';
 import type {
   CalendarGateway,
@@ -263,14 +264,17 @@ export async function migrateUser(
   }
   const status = started.status;
   log(`migrateUser: ${started.kind === 'start' ? 'started' : 'resumed'}`, { userId, ...run });
-  // The user's list of migrations, so that this one's results can be asked for after later ones.
-  await repos.ledger.recordRun(userId, run.correlationId, deps.clock());
+  // The user's list of migrations, so that this one's results can be asked for after later ones: written beside
+  // the run's first requests, and stored before the run ends (a failure fails the run like any storage failure).
+  const recorded = repos.ledger.recordRun(userId, run.correlationId, deps.clock());
+  recorded.catch(() => undefined);
 
   // 2–3. Run it, renewing the heartbeat meanwhile.
   const heartbeat = new Heartbeat(deps, userId, run);
   let result: RunResult;
   try {
     result = await runMigration(deps, status, run, heartbeat);
+    await recorded;
   } catch (e) {
     if (e instanceof RunSuperseded) return { kind: 'stale', reason: e.reason };
     const max = input.maxDeliveryCount ?? MIGRATION_QUEUE_MAX_DELIVERY;
@@ -279,6 +283,7 @@ export async function migrateUser(
     result = { kind: 'userError', code: 'unexpectedError', detail: errorText(e).slice(0, 300) };
   } finally {
     heartbeat.stop();
+    await recorded.catch(() => undefined);
   }
   if (heartbeat.superseded !== null) return { kind: 'stale', reason: heartbeat.superseded };
 
@@ -450,7 +455,12 @@ async function runMigration(
     writeProgress(deps, userId, run, p),
   );
   const limit = pLimit(deps.config.mailboxConcurrency * PREPARATION_PER_SLOT);
-  const pages: Promise<void>[] = [];
+  // Memory: the meetings handed out and not done yet are at most two listing pages' worth (and the listing holds
+  // the page it hands out and the next). Counted in meetings, not in what the listing hands out at once, so a small
+  // part never keeps the next from starting while the slots run dry.
+  const maxInWorks = 2 * (deps.pageSize ?? DEFAULT_PAGE_SIZE);
+  const pages = new Set<Promise<void>>();
+  let inWorks = 0;
   let failure: { e: unknown } | null = null;
   let discovered = 0;
   const stopped = () => failure !== null || progress.failure !== null;
@@ -461,7 +471,8 @@ async function runMigration(
       discovered += meetings.length;
       // A series' exceptions come in a later page: they use their master's Teams meeting.
       for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, seriesAnchor(e));
-      const done = Promise.all(
+      inWorks += meetings.length;
+      const done: Promise<void> = Promise.all(
         meetings.map((event) =>
           limit(async () => {
             if (stopped()) return;
@@ -473,7 +484,9 @@ async function runMigration(
             }
           }),
         ),
-      ).then(() =>
+      ).then(() => {
+        inWorks -= meetings.length;
+        pages.delete(done);
         progress.offer({
           discoveredMeeting: discovered,
           processedMeeting: tally.total,
@@ -481,23 +494,21 @@ async function runMigration(
           failedMeeting: tally.failed,
           skippedMeeting: tally.skipped,
           invitesUpdate: tally.invites,
-        }),
-      );
-      pages.push(done);
-      // Memory: at most two pages in the works (and one being fetched).
-      if (pages.length >= 2) await pages.shift();
+        });
+      });
+      pages.add(done);
+      while (inWorks >= maxInWorks) await Promise.race(pages);
     }
   } catch (e) {
     failure ??= { e };
   }
   // Nothing of this run may still be writing when it ends: wait for every meeting, row and progress write.
   await Promise.all(pages);
-  try {
-    await ledger.flush();
-  } catch (e) {
-    failure ??= { e };
-  }
-  await progress.idle().catch(() => undefined);
+  // The progress not written yet is moot: the run's end replaces it (finishMigration clears it). The write under
+  // way, if any, ends beside the ledger's last rows.
+  progress.dropPending();
+  const [flushed] = await Promise.allSettled([ledger.flush(), progress.idle()]);
+  if (flushed.status === 'rejected') failure ??= { e: flushed.reason };
   if (progress.failure !== null) {
     const e = progress.failure.e;
     if (e instanceof StatusTransitionError) throw new RunSuperseded(e.message);

@@ -7,6 +7,10 @@
  * - Each `write` resolves when its row is durable (its transaction committed) and rejects with the error that
  *   kept it from being written: a caller that acknowledges something after its write (a queue's send) never
  *   acknowledges what is not stored.
+ * - A deferred write (`{ defer: true }`: a row nobody waits for, such as a record of what already happened) does
+ *   not start a transaction of its own: it leaves with the partition's next write, once MAX_TRANSACTION_ROWS rows
+ *   are queued, or at `flush`, which waits for every row queued before it and after it until the partition is
+ *   idle. Deferred rows thus ride along in transactions that are made anyway.
  * - Two writes of one row queued before their transaction leaves: the later one wins (a transaction may touch a
  *   row only once), and both resolve with it. Writes of a row never overtake each other: a write queued while an
  *   earlier one of the same row is in flight waits for it to end (transactions in flight at once never share a
@@ -30,13 +34,24 @@ interface Waiter {
 interface Queued<T> {
   write: RowWrite<T>;
   waiters: Waiter[];
+  /** Someone waits for this row: it starts a transaction (deferred rows only ride along). */
+  eager: boolean;
 }
 
 interface Partition<T> {
   queued: Map<string, Queued<T>>;
+  /** Queued rows that start a transaction (not deferred). */
+  eager: number;
   /** Transactions in flight, and the rows they hold. */
   inFlight: number;
   busyRows: Set<string>;
+  /** `flush` calls waiting for the partition to be idle (while any waits, deferred rows leave too). */
+  drained: (() => void)[];
+}
+
+export interface WriteOptions {
+  /** The row leaves with the partition's next transaction (or at `flush`), never on its own. */
+  defer?: boolean;
 }
 
 export interface GroupCommitStats {
@@ -66,25 +81,43 @@ export class PartitionGroupCommit<T> {
   }
 
   /** Resolves when the row is written (or deleted); rejects with the failure that kept it from that. */
-  write(partitionKey: string, write: RowWrite<T>): Promise<void> {
+  write(partitionKey: string, write: RowWrite<T>, options: WriteOptions = {}): Promise<void> {
     this.counters.writes++;
+    const eager = options.defer !== true;
     return new Promise<void>((resolve, reject) => {
-      let p = this.partitions.get(partitionKey);
-      if (!p) {
-        p = { queued: new Map(), inFlight: 0, busyRows: new Set() };
-        this.partitions.set(partitionKey, p);
-      }
+      const p = this.partition(partitionKey);
       const existing = p.queued.get(write.rowKey);
       if (existing) {
         existing.write = write;
         existing.waiters.push({ resolve, reject });
-      } else p.queued.set(write.rowKey, { write, waiters: [{ resolve, reject }] });
+        if (eager && !existing.eager) {
+          existing.eager = true;
+          p.eager++;
+        }
+      } else {
+        p.queued.set(write.rowKey, { write, waiters: [{ resolve, reject }], eager });
+        if (eager) p.eager++;
+      }
       this.pump(partitionKey, p);
     });
   }
 
-  upsert(partitionKey: string, rowKey: string, value: T): Promise<void> {
-    return this.write(partitionKey, { kind: 'upsert', rowKey, value });
+  upsert(partitionKey: string, rowKey: string, value: T, options?: WriteOptions): Promise<void> {
+    return this.write(partitionKey, { kind: 'upsert', rowKey, value }, options);
+  }
+
+  /**
+   * Resolves once every row of the partition queued so far, deferred ones included, has left and its transaction
+   * ended (rows queued meanwhile too): the caller may then rely on what it wrote being settled. Failures are
+   * reported to each write's own promise, not here.
+   */
+  flush(partitionKey: string): Promise<void> {
+    const p = this.partitions.get(partitionKey);
+    if (!p) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      p.drained.push(resolve);
+      this.pump(partitionKey, p);
+    });
   }
 
   delete(partitionKey: string, rowKey: string): Promise<void> {
@@ -95,14 +128,33 @@ export class PartitionGroupCommit<T> {
     return { ...this.counters };
   }
 
+  private partition(partitionKey: string): Partition<T> {
+    let p = this.partitions.get(partitionKey);
+    if (!p) {
+      p = { queued: new Map(), eager: 0, inFlight: 0, busyRows: new Set(), drained: [] };
+      this.partitions.set(partitionKey, p);
+    }
+    return p;
+  }
+
+  /** Whether the queued rows make a transaction now: someone waits for one, a flush, or a full transaction. */
+  private due(p: Partition<T>): boolean {
+    return p.eager > 0 || p.drained.length > 0 || p.queued.size >= this.maxRows;
+  }
+
   private pump(partitionKey: string, p: Partition<T>): void {
-    while (p.inFlight < this.maxInFlight) {
+    while (p.inFlight < this.maxInFlight && this.due(p)) {
+      // The rows someone waits for first, then deferred ones fill the transaction.
       const batch: Queued<T>[] = [];
-      for (const [key, q] of p.queued) {
-        if (p.busyRows.has(key)) continue; // its earlier write is in flight: this one waits for it
-        batch.push(q);
-        p.queued.delete(key);
-        if (batch.length >= this.maxRows) break;
+      for (const eagerPass of [true, false]) {
+        for (const [key, q] of p.queued) {
+          if (batch.length >= this.maxRows) break;
+          if (q.eager !== eagerPass) continue;
+          if (p.busyRows.has(key)) continue; // its earlier write is in flight: this one waits for it
+          batch.push(q);
+          p.queued.delete(key);
+          if (q.eager) p.eager--;
+        }
       }
       if (batch.length === 0) break;
       const rows = batch.map((q) => q.write.rowKey);
@@ -114,8 +166,10 @@ export class PartitionGroupCommit<T> {
         this.pump(partitionKey, p);
       });
     }
-    if (p.inFlight === 0 && p.queued.size === 0 && this.partitions.get(partitionKey) === p)
-      this.partitions.delete(partitionKey);
+    if (p.inFlight === 0 && p.queued.size === 0) {
+      for (const resolve of p.drained.splice(0)) resolve();
+      if (this.partitions.get(partitionKey) === p) this.partitions.delete(partitionKey);
+    }
   }
 
   private async commit(partitionKey: string, batch: Queued<T>[]): Promise<void> {

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import { LogOutput, QUEUE_YIELD_MAX_MS, startFunctionHost, type FunctionHost } from '../../../dev/host/host';
+import { LogOutput, startFunctionHost, type FunctionHost } from '../../../dev/host/host';
 import { loadFunctionApp } from '../../../dev/host/stubs/@azure/functions-core';
 import { probe } from '../../fixtures/functions/probe';
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,8 @@ import type { MigrateUserBody } from '../../../shared/queue/messages';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'functions');
 const KEY = 'test-key-123';
+/** How long a delivery yields to busy HTTP in these tests (shorter than the host's default). */
+const YIELD_MS = 1_000;
 
 function migrateUser(userId: string, trigger = 'admin'): MigrateUserBody {
   return {
@@ -116,6 +118,7 @@ describe('local Functions host', () => {
       port: 0,
       functionKey: KEY,
       queue,
+      queueYieldMaxMs: YIELD_MS,
       logger: (level, _category, message, fn) => logs.push(`${level} ${fn ?? ''} ${message}`),
     });
   });
@@ -299,17 +302,17 @@ describe('local Functions host', () => {
       assert.ok(logs.some((l) => l.includes('first delivery fails') && l.includes('abandoned')));
     });
 
-    it('starts a delivery once the HTTP requests in flight are answered, or after QUEUE_YIELD_MAX_MS', async () => {
+    it('holds deliveries back while the host is busy with HTTP requests, for queueYieldMaxMs at most', async () => {
       // A request whose body is still coming is in flight: the host has it and has not answered it.
       const open = () => {
         const req = request(`${host.url}/api/echo`, {
           method: 'POST',
           headers: { 'content-type': 'text/plain', 'content-length': '4' },
         });
-        const answered = new Promise<number>((resolve, reject) => {
+        const answered = new Promise<void>((resolve, reject) => {
           req.on('response', (res) => {
             res.resume();
-            res.on('end', () => resolve(Date.now()));
+            res.on('end', resolve);
           });
           req.on('error', reject);
         });
@@ -318,25 +321,45 @@ describe('local Functions host', () => {
       };
       const send = (s: string) =>
         queue.send('meeting-migrations', { messageId: s, sessionId: s, body: migrateUser(s) });
+      // Busy: the event loop runs without a pause (timers and I/O still get their turn between slices).
+      const spin = async (ms: number) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          const slice = Date.now() + 20;
+          while (Date.now() < slice) {
+            /* busy */
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+      };
 
-      const first = open();
-      await new Promise((r) => setTimeout(r, 50));
+      // An idle host with a request in flight (an admin script) holds nothing back for long.
+      const idle = open();
+      await new Promise((r) => setTimeout(r, 100));
       await send(randomUUID());
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(probe.deliveries.length, 0, 'the delivery waits for the request in flight');
-      first.finish();
-      const answeredAt = await first.answered;
-      await waitFor('the delivery', () => probe.deliveries.length === 1);
-      assert.ok(Date.now() >= answeredAt);
+      await waitFor('the delivery beside an idle request', () => probe.deliveries.length === 1, 2_000);
+      idle.finish();
+      await idle.answered;
 
-      // A request that stays in flight holds deliveries back for QUEUE_YIELD_MAX_MS at most.
+      // Busy with a request: the delivery waits, and goes once the loop is idle again (the request still open).
+      const busy = open();
+      let whileBusy = -1;
+      setTimeout(() => void send(randomUUID()), 150);
+      setTimeout(() => (whileBusy = probe.deliveries.length), 600);
+      await spin(700);
+      assert.equal(whileBusy, 1, 'no delivery while the host is busy');
+      await waitFor('the delivery once the host is idle', () => probe.deliveries.length === 2, 2_000);
+      busy.finish();
+      await busy.answered;
+
+      // Busy for longer than queueYieldMaxMs: the delivery goes anyway.
       const held = open();
-      await new Promise((r) => setTimeout(r, 50));
-      const sentAt = Date.now();
-      await send(randomUUID());
-      await waitFor('the delivery', () => probe.deliveries.length === 2, QUEUE_YIELD_MAX_MS + 5_000);
-      const waited = Date.now() - sentAt;
-      assert.ok(waited >= QUEUE_YIELD_MAX_MS - 50, `waited ${waited} ms`);
+      let before = -1;
+      setTimeout(() => void send(randomUUID()), 150);
+      setTimeout(() => (before = probe.deliveries.length), 150 + YIELD_MS - 300);
+      await spin(YIELD_MS + 600);
+      assert.equal(before, 2, 'not before queueYieldMaxMs');
+      assert.equal(probe.deliveries.length, 3, 'but once it has passed, busy or not');
       held.finish();
       await held.answered;
       await queue.waitForIdle(10_000);

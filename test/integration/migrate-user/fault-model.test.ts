@@ -26,7 +26,7 @@ import {
 } from '../../../shared/services/migrate-user';
 import { runKeyOfMessage } from '../../../shared/services/migration-messages';
 import { requestUserMigration } from '../../../shared/services/request-migration';
-import { STALLED_AFTER_MS } from '../../../shared/services/run-lifecycle';
+import { OVERDUE_AFTER_MS, STALLED_AFTER_MS } from '../../../shared/services/run-lifecycle';
 import type { StatusRepository } from '../../../shared/storage/repositories/status-repository';
 import type { MeetingLedgerRepository } from '../../../shared/storage/repositories/ledger-repository';
 import { mulberry32 } from '../../../dev/sandbox/prng';
@@ -206,6 +206,15 @@ describe('service layer under faults (model-based)', () => {
         faults.rate = 0;
         for (let round = 0; round < 12; round++) {
           now += STALLED_AFTER_MS + 60_000;
+          if (round === 0) {
+            // A retry whose message was lost with its last delivery waits for the sweep until it is overdue
+            // (OVERDUE_AFTER_MS past its notBefore, which backoff puts in the future): the first round starts when
+            // every Pending run of the pair is overdue, so the sweep owes each its message.
+            const records = await Promise.all(pair.map((u) => f.repos.status.get(u.id)));
+            for (const s of records)
+              if (s?.state === 'Pending' && s.notBefore !== null)
+                now = Math.max(now, Date.parse(s.notBefore) + OVERDUE_AFTER_MS + 1_000);
+          }
           await sweepStalledMigrations(deps);
           if (round === 0) {
             for (const u of pair) {

@@ -125,17 +125,37 @@ describe('GroupCommitWriter', () => {
     assert.deepEqual(batches, [['a=0'], ['b=updated']]);
   });
 
-  it('rejects every row of a failed transaction, and flush throws a deferred failure', async () => {
-    let n = 0;
-    const writer = new GroupCommitWriter<number>(async () => {
+  it('sends deferred rows only with the next write (or at flush), never in a transaction of their own', async () => {
+    const batches: number[][] = [];
+    const writer = new GroupCommitWriter<number>((rows) => {
+      batches.push(rows);
+      return Promise.resolve();
+    }, String);
+    writer.defer(1);
+    writer.defer(2);
+    await tick();
+    assert.deepEqual(batches, [], 'deferred rows wait for company');
+    await writer.write(3);
+    assert.deepEqual(batches, [[3, 1, 2]], 'the row waited for first, the deferred ones with it');
+    writer.defer(4);
+    await writer.flush();
+    assert.deepEqual(batches, [[3, 1, 2], [4]]);
+  });
+
+  it("retries a failed transaction row by row: each write gets its own row's outcome, flush throws a deferred failure", async () => {
+    const batches: number[][] = [];
+    const writer = new GroupCommitWriter<number>(async (rows) => {
+      batches.push(rows);
       await tick();
-      if (n++ === 1) throw new Error('storage down');
+      if (rows.includes(2)) throw new Error('storage refused row 2');
     }, String);
     await writer.write(1);
     writer.defer(2);
-    const lost = writer.write(3);
-    await assert.rejects(lost, /storage down/);
-    await assert.rejects(writer.flush(), /storage down/);
+    await writer.write(3);
+    assert.deepEqual(batches, [[1], [3, 2], [3], [2]]);
+    await assert.rejects(writer.flush(), /storage refused row 2/);
+    const lost = writer.write(2);
+    await assert.rejects(lost, /storage refused row 2/);
   });
 
   it('flush waits for every deferred row', async () => {
@@ -166,6 +186,19 @@ describe('LatestWriter', () => {
     await w.idle();
     assert.deepEqual(written, [1, 10]);
     assert.equal(peak, 1);
+  });
+
+  it('drops the value not being written yet, and idle waits only for the write under way', async () => {
+    const written: number[] = [];
+    const w = new LatestWriter<number>(async (v) => {
+      await new Promise((r) => setTimeout(r, 5));
+      written.push(v);
+    });
+    w.offer(1);
+    w.offer(2);
+    w.dropPending();
+    await w.idle();
+    assert.deepEqual(written, [1]);
   });
 
   it('keeps the first failure, stops writing, and idle throws it', async () => {

@@ -189,4 +189,37 @@ describe('PartitionGroupCommit', () => {
     await assert.rejects(w, /storage is down/);
     assert.equal(calls.length, 1, 'a lone write is not tried again');
   });
+
+  it('lets deferred writes ride along: they leave with the next write, a full transaction, or flush', async () => {
+    const { calls, rows, target } = recordingTarget();
+    const gc = new PartitionGroupCommit(target);
+    const deferred = [gc.upsert('p', 'a', 1, { defer: true }), gc.upsert('p', 'b', 2, { defer: true })];
+    await tick();
+    assert.equal(calls.length, 0, 'a deferred write starts no transaction');
+    const c = gc.upsert('p', 'c', 3);
+    assert.deepEqual(
+      calls[0]?.writes.map((w) => w.rowKey),
+      ['c', 'a', 'b'],
+      'the write someone waits for first, the deferred ones with it',
+    );
+    calls[0]?.release();
+    await Promise.all([c, ...deferred]);
+    // A transaction's worth of deferred rows leaves on its own.
+    const many = Array.from({ length: 100 }, (_, i) => gc.upsert('q', `r${i}`, i, { defer: true }));
+    assert.equal(calls.length, 2);
+    assert.equal(calls[1]?.writes.length, 100);
+    calls[1]?.release();
+    await Promise.all(many);
+    // flush sends what is left and resolves once the partition is idle.
+    const last = gc.upsert('q', 'z', 9, { defer: true });
+    let flushed = false;
+    const flush = gc.flush('q').then(() => (flushed = true));
+    assert.equal(calls.length, 3);
+    await tick();
+    assert.equal(flushed, false, 'flush waits for the transaction');
+    calls[2]?.release();
+    await Promise.all([last, flush]);
+    assert.equal(rows.get('q/z'), 9);
+    await gc.flush('nothing-queued');
+  });
 });
