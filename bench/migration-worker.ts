@@ -2,8 +2,10 @@
  * The migration benchmark's worker (bench/migration.bench.ts spawns one per run): reads one JSON line (the run's
  * settings and its meeting-migrations message) on stdin, runs handleMigrationMessage once, as the queue function
  * does, and prints its figures as one JSON line. It loads only the service's modules (no sandbox, no Azurite
- * helper, no generator), so its CPU time and peak RSS are the worker's own.
+ * helper, no generator), so its CPU time and peak RSS are the worker's own. The bench starts it with the deployed
+ * worker's Node arguments and no others (no --expose-gc: nothing here changes how its heap is collected).
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -37,9 +39,14 @@ export const workerOutput = z.object({
   cpuUserUs: z.number(),
   cpuSystemUs: z.number(),
   idleRss: z.number(),
+  /** The worker's own RSS high-water mark (VmHWM; where there is none, the highest RSS sampled every 50 ms). */
   peakRss: z.number(),
-  /** Highest V8 heap in use and highest memory outside it (Buffers, ArrayBuffers), sampled every 50 ms. */
+  /**
+   * Highest V8 heap in use, highest V8 heap committed (what the heap holds from the system, in use or not), and
+   * highest memory outside it (Buffers, ArrayBuffers), sampled every 50 ms.
+   */
   peakHeapUsed: z.number(),
+  peakHeapTotal: z.number(),
   peakExternal: z.number(),
   updated: z.number(),
   skipped: z.number(),
@@ -54,6 +61,23 @@ export const workerOutput = z.object({
   slotBusyMs: z.number(),
 });
 export type WorkerOutput = z.infer<typeof workerOutput>;
+
+/**
+ * The kernel's RSS high-water mark of this process's own memory (Linux: VmHWM in /proc/self/status), in bytes;
+ * undefined where there is no /proc. Not process.resourceUsage().maxRSS: Linux carries the maxRSS of the process
+ * image an exec replaced over to the new one, so a child's maxRSS starts at its parent's RSS when it was spawned
+ * (the bench parent holds the seeded meetings), and would measure the parent.
+ */
+function ownPeakRss(): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  return kib === undefined ? undefined : Number(kib) * 1024;
+}
 
 class RecordingPublisher implements QueuePublisher {
   readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
@@ -95,14 +119,17 @@ async function workerChild(): Promise<void> {
     deliveryCount: 1,
     enqueuedTime: new Date(),
   };
-  global.gc?.();
   const idleRss = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
+  let peakRss = idleRss;
   let peakHeapUsed = 0;
+  let peakHeapTotal = 0;
   let peakExternal = 0;
   const sample = setInterval(() => {
     const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
     peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakHeapTotal = Math.max(peakHeapTotal, m.heapTotal);
     peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
   }, 50);
   const t0 = performance.now();
@@ -119,9 +146,9 @@ async function workerChild(): Promise<void> {
     cpuUserUs: cpu.user,
     cpuSystemUs: cpu.system,
     idleRss,
-    // resourceUsage().maxRSS is the process's RSS high-water mark, in KiB.
-    peakRss: process.resourceUsage().maxRSS * 1024,
+    peakRss: Math.max(peakRss, ownPeakRss() ?? 0),
     peakHeapUsed,
+    peakHeapTotal,
     peakExternal,
     updated: counts.succeededMeeting,
     skipped: counts.skippedMeeting,

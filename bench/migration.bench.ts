@@ -12,8 +12,10 @@
  * 3. Memory: one user with 20,000 meetings, the worker process's peak RSS (the kernel's high-water mark).
  *
  * Every run's worker is a fresh child process (bench/migration-worker.ts, which loads only the service's modules)
- * that does nothing but the run, so its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and Azurite are child processes too,
- * and seeding happens in this parent. BENCH_SECTIONS=limit,cpu,memory picks sections; BENCH_MEMORY_MEETINGS sets the
+ * that does nothing but the run, so its CPU and peak RSS are the worker's alone; the sandbox (`sandbox-child`) and
+ * Azurite are child processes too, and seeding happens in this parent. The worker is started with the Node
+ * arguments the deployed app's worker gets (infra/node-worker.json, deployed as languageWorkers__node__arguments),
+ * and only those. BENCH_SECTIONS=limit,cpu,memory picks sections; BENCH_MEMORY_MEETINGS sets the
  * memory section's large N (default 20,000); BENCH_CPU_PROF=<dir> writes
  * each worker's V8 CPU profile there. Needs NODE_EXTRA_CA_CERTS=dev/sandbox/certs/sandbox-dev-only.crt
  * (bench/run.ts sets it). Prints figures; never fails on a slow machine.
@@ -35,8 +37,11 @@ import { OUTLOOK_MAILBOX_BUDGET } from '../shared/graph/limiter';
 import { createRepositories } from '../shared/storage/repositories';
 import { migrationMessage } from '../shared/services/migration-messages';
 import { workerOutput, type WorkerInput, type WorkerOutput } from './migration-worker';
+import { nodeWorkerArguments } from './node-worker';
 
 const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
+/** The Node arguments the deployed function app's worker runs with (infra/node-worker.json). */
+const WORKER_ARGUMENTS = nodeWorkerArguments();
 const MAILBOX_CONCURRENCY = 4;
 /** Exchange's per-mailbox request budget (graph-facts.md, "Throttling"), which the worker paces to. */
 const OUTLOOK_BUDGET = {
@@ -182,9 +187,14 @@ function runWorker(input: WorkerInput): Promise<WorkerOutput> {
     // BENCH_CPU_PROF=<dir>: each worker writes a V8 CPU profile there (open it in Chrome DevTools).
     const prof = process.env['BENCH_CPU_PROF'];
     const flags = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-    const child = spawn(process.execPath, ['--expose-gc', ...flags, join(__dirname, 'migration-worker.js')], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    // The deployed worker's Node arguments, and nothing else that changes how it runs.
+    const child = spawn(
+      process.execPath,
+      [...WORKER_ARGUMENTS, ...flags, join(__dirname, 'migration-worker.js')],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => {
@@ -349,7 +359,9 @@ async function main(): Promise<void> {
   try {
     console.log(
       `migrateUser, one organizer, N future meetings (Teams/Skype blocks, HTML and text), page 50, ` +
-        `${MAILBOX_CONCURRENCY} Graph requests in flight per mailbox; each run in a fresh worker process`,
+        `${MAILBOX_CONCURRENCY} Graph requests in flight per mailbox; each run in a fresh worker process, ` +
+        `started as the deployed app starts its Node worker: node ${WORKER_ARGUMENTS.join(' ')} ` +
+        '(infra/node-worker.json, the app setting languageWorkers__node__arguments)',
     );
     await runOnce(sandbox, azurite.connectionString, 50, 0, 'warm-up'); // Azurite tables, sandbox JIT
 
@@ -406,7 +418,9 @@ async function main(): Promise<void> {
           `raised from ${OUTLOOK_BUDGET.requests.toLocaleString('en-US')} to ` +
           `${MEMORY_RUN_BUDGET.requests.toLocaleString('en-US')} requests per 10 minutes for these runs (sandbox ` +
           "and worker), so that 20,000 meetings go through in one run; the service keeps Exchange's budget and " +
-          'continues a larger mailbox in a re-queued run after the window',
+          'continues a larger mailbox in a re-queued run after the window. heap used = the V8 heap in use; heap ' +
+          'held = the V8 heap committed (heapTotal: in use, or kept for the next allocations); the rest of the RSS ' +
+          "is node's own code (its binary, ~50 MiB) and native memory",
       );
       const rows: Figures[] = [];
       const large = Number(process.env['BENCH_MEMORY_MEETINGS'] ?? 20_000);
@@ -419,6 +433,7 @@ async function main(): Promise<void> {
           ['peak RSS', 'MiB', 8, (f) => mib(f.peakRss)],
           ['peak − idle', 'MiB', 11, (f) => mib(f.peakRss - f.idleRss)],
           ['heap used', 'peak MiB', 9, (f) => mib(f.peakHeapUsed)],
+          ['heap held', 'peak MiB', 9, (f) => mib(f.peakHeapTotal)],
           ['buffers', 'peak MiB', 8, (f) => mib(f.peakExternal)],
           ['CPU', 'ms/mtg', 6, (f) => (cpuMs(f) / Math.max(1, f.total)).toFixed(2)],
         ],
@@ -427,8 +442,9 @@ async function main(): Promise<void> {
       const [small, big] = rows;
       if (small && big)
         console.log(
-          `peak RSS at N=${big.n.toLocaleString('en-US')} ÷ at N=1,000: ${(big.peakRss / small.peakRss).toFixed(2)} ` +
-            `(the worker holds a page, not the calendar)`,
+          `peak RSS at N=${big.n.toLocaleString('en-US')}: ${(big.peakRss / 1e6).toFixed(1)} MB (goal: under ` +
+            `200 MB); ÷ at N=1,000: ${(big.peakRss / small.peakRss).toFixed(2)} (the worker holds a page, not the ` +
+            'calendar)',
         );
     }
   } finally {

@@ -317,6 +317,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Application Insights, Entra-authenticated ingestion (local auth is disabled on the component).
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+    // The Node worker's arguments (V8 heap sizing: README.md, Benchmarks), from the one file the benchmark reads.
+    languageWorkers__node__arguments: loadJsonContent('../node-worker.json').arguments
   }
   dependsOn: [
     clientStateSecretUser

@@ -218,6 +218,8 @@ locals {
     "GRAPH_CLIENT_STATE" = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.main.name};SecretName=${local.client_state_secret_name})"
     # Application Insights, Entra-authenticated ingestion (local auth is disabled on the component).
     "APPLICATIONINSIGHTS_AUTHENTICATION_STRING" = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
+    # The Node worker's arguments (V8 heap sizing: README.md, Benchmarks), from the one file the benchmark reads.
+    "languageWorkers__node__arguments" = jsondecode(file("${path.module}/../node-worker.json")).arguments
   }
 }
 

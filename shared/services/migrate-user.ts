@@ -73,6 +73,7 @@ import { HEARTBEAT_INTERVAL_MS, isOverdue, sendPendingRun, STALLED_AFTER_MS } fr
 import {
   convertToTeams,
   refreshFromTeams,
+  seriesAnchor,
   teamsBlockIsCurrent,
   TEAMS_MEETING_ERROR_CODES,
   type TeamsBlockContext,
@@ -471,7 +472,7 @@ async function runMigration(
       const meetings = page.filter((e) => e.type !== 'occurrence');
       discovered += meetings.length;
       // A series' exceptions come in a later page: they use their master's Teams meeting.
-      for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, e);
+      for (const e of meetings) if (e.type === 'seriesMaster') ctx.teams.series.set(e.id, seriesAnchor(e));
       inWorks += meetings.length;
       const done: Promise<void> = Promise.all(
         meetings.map((event) =>

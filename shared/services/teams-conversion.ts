@@ -102,7 +102,7 @@ const STEP_MS: Record<string, number> = {
  * start and (at least) its last occurrence's end. Numbered ranges are bounded from above (a dial-in that lasts a
  * little longer than the series harms no one); a series without an end gets 1,825 days from now.
  */
-export function teamsMeetingSpan(event: MeetingEvent, now: Date): { start: Date; end: Date } {
+export function teamsMeetingSpan(event: SeriesAnchor, now: Date): { start: Date; end: Date } {
   const startMs = utcDateTimeToEpoch(event.start.dateTime);
   const endMs = utcDateTimeToEpoch(event.end.dateTime);
   const start = Number.isNaN(startMs) ? now.getTime() : startMs;
@@ -258,8 +258,24 @@ export interface TeamsBlockContext {
   fallbackToStoredProfile: boolean;
   /** The organizer holds the Teams service plan (TEAMS1); without it Teams shows none of their meetings. */
   teamsLicensed: boolean;
-  /** Series masters seen in this run (the listing gives a master before its exceptions). */
-  series: Map<string, MeetingEvent>;
+  /**
+   * Series masters seen in this run (the listing gives a master before its exceptions), as anchors: what an
+   * exception's Teams meeting needs of its series, without the master's body, so a run keeps a few fields per
+   * series and not every series' body.
+   */
+  series: Map<string, SeriesAnchor>;
+}
+
+/** What an exception's Teams meeting takes from its series master (createOrGet's key, subject and span). */
+export type SeriesAnchor = Pick<
+  MeetingEvent,
+  'id' | 'iCalUId' | 'subject' | 'type' | 'start' | 'end' | 'recurrence'
+>;
+
+/** The anchor of a series master (a copy of the few fields it needs: the event itself can then be dropped). */
+export function seriesAnchor(master: MeetingEvent): SeriesAnchor {
+  const { id, iCalUId, subject, type, start, end, recurrence } = master;
+  return { id, iCalUId, subject, type, start, end, recurrence };
 }
 
 export interface TeamsBlockDeps {
@@ -308,13 +324,15 @@ async function masterOf(
   deps: TeamsBlockDeps,
   ctx: TeamsBlockContext,
   event: MeetingEvent,
-): Promise<MeetingEvent | null> {
+): Promise<SeriesAnchor | null> {
   if (event.seriesMasterId === null) return null;
   const seen = ctx.series.get(event.seriesMasterId);
   if (seen) return seen;
   const master = await deps.calendar.getEvent(ctx.userId, event.seriesMasterId);
-  if (master) ctx.series.set(master.id, master);
-  return master;
+  if (!master) return null;
+  const anchor = seriesAnchor(master);
+  ctx.series.set(master.id, anchor);
+  return anchor;
 }
 
 /**

@@ -161,7 +161,9 @@ function isPlatformSetting(name: string): boolean {
     name === `${SERVICE_BUS_CONNECTION}__credential` ||
     name === `${SERVICE_BUS_CONNECTION}__clientId` ||
     name === 'APPLICATIONINSIGHTS_CONNECTION_STRING' ||
-    name === 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+    name === 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING' ||
+    // The Functions host starts the Node worker with these arguments (test/unit/infra/node-worker.test.ts).
+    name === 'languageWorkers__node__arguments'
   );
 }
 
