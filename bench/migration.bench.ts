@@ -37,7 +37,7 @@ import { OUTLOOK_MAILBOX_BUDGET } from '../shared/graph/limiter';
 import { createRepositories } from '../shared/storage/repositories';
 import { migrationMessage } from '../shared/services/migration-messages';
 import { workerOutput, type WorkerInput, type WorkerOutput } from './migration-worker';
-import { nodeWorkerArguments } from './node-worker';
+import { nodeWorkerArguments } from '../dev/node-worker';
 
 const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 /** The Node arguments the deployed function app's worker runs with (infra/node-worker.json). */

@@ -33,6 +33,7 @@ import { DEFAULT_FUNCTION_KEY, DEFAULT_PORT, REPO_ROOT } from './host/host';
 import { startSandboxTenant, type SandboxLink } from './host/sandbox-link';
 import { runDemo } from './demo';
 import { loadLocalData } from './local-data';
+import { nodeWorkerArguments } from './node-worker';
 import { seedUser } from './sandbox/seed';
 import { hasMailbox } from './sandbox/tenant';
 import { loadConfig } from '../shared/config';
@@ -257,11 +258,16 @@ async function main(): Promise<void> {
     env.NODE_PATH = [stubs, env.NODE_PATH].filter(nonEmpty).join(delimiter);
     env.NODE_EXTRA_CA_CERTS = join(REPO_ROOT, 'dev', 'sandbox', 'certs', 'sandbox-dev-only.crt');
 
-    const child = spawn(process.execPath, [join(__dirname, 'host', 'main.js'), '--port', String(port)], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    // The function host runs with the Node arguments the deployed worker gets (infra/node-worker.json).
+    const child = spawn(
+      process.execPath,
+      [...nodeWorkerArguments(), join(__dirname, 'host', 'main.js'), '--port', String(port)],
+      {
+        cwd: REPO_ROOT,
+        env,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
     host = child;
     const ready = await new Promise<ReadyMessage>((resolve, reject) => {
       child.on('message', (m: unknown) => {

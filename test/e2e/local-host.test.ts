@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { nodeWorkerArguments } from '../../dev/node-worker';
 import { ROOT, startLocalHost, startupRow, type LocalHost } from '../support/local-host';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -92,6 +93,11 @@ describe('npm start (local host, black box)', () => {
       const tables = row(out, 'Table Storage');
       const hostPid = Number(/\(pid (\d+)\)/.exec(out)?.[1]);
       assert.ok(hostPid > 0, 'the function host pid is printed');
+      if (process.platform === 'linux') {
+        // The function host runs with the deployed worker's Node arguments (infra/node-worker.json).
+        const argv = readFileSync(`/proc/${hostPid}/cmdline`, 'utf8').split('\0');
+        for (const arg of nodeWorkerArguments()) assert.ok(argv.includes(arg), `the host runs with ${arg}`);
+      }
       await stopAndCheck(
         run,
         [portFromUrl(run.apiUrl), portFromUrl(graphUrl), portFromUrl(tables)],

@@ -1,15 +1,15 @@
 /**
  * The Node worker's arguments have one source, infra/node-worker.json: Bicep and Terraform deploy it as the app
  * setting `languageWorkers__node__arguments` (Azure Functions starts the Node worker with it), and the migration
- * benchmark starts its worker with the same (bench/node-worker.ts), so the memory it measures is the deployed
- * worker's. The arguments must be options Node 22 accepts, or the worker would not start at all.
+ * benchmark's worker and `npm start`'s function host start with the same (dev/node-worker.ts), so what they run
+ * and measure is the deployed worker's. The arguments must be options Node 22 accepts, or the worker would not start at all.
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NODE_WORKER_FILE, nodeWorkerArguments, nodeWorkerSetting } from '../../../bench/node-worker';
+import { NODE_WORKER_FILE, nodeWorkerArguments, nodeWorkerSetting } from '../../../dev/node-worker';
 import {
   BICEP_DIR,
   bicepAppSettings,

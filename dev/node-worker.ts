@@ -1,14 +1,14 @@
 /**
  * The Node.js arguments of the deployed function app's worker process: infra/node-worker.json, which Bicep and
  * Terraform deploy as the app setting `languageWorkers__node__arguments` (Azure Functions starts the Node worker
- * with them). The migration benchmark starts its worker with exactly these, so the figures it prints are those of
- * the worker as deployed.
+ * with them). `npm start`'s function host and the migration benchmark's worker start with exactly these, so they run
+ * and measure as the worker deployed.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
-/** infra/node-worker.json (from dist/bench, where this module runs). */
+/** infra/node-worker.json (from dist/dev, where this module runs). */
 export const NODE_WORKER_FILE = join(__dirname, '..', '..', 'infra', 'node-worker.json');
 
 /** Node options only (`--name` or `--name=value`), one space apart: the host puts the string on node's command line. */
