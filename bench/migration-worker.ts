@@ -1,8 +1,8 @@
 /**
  * The migration benchmark's worker (bench/migration.bench.ts spawns one per run): reads one JSON line (the run's
  * settings and its meeting-migrations message) on stdin, runs handleMigrationMessage once, as the queue function
- * does, and prints its figures as one JSON line. It loads only the service's modules (no sandbox, no Azurite
- * helper, no generator), so its CPU time and peak RSS are the worker's own. The bench starts it with the deployed
+ * does, and prints its figures as one JSON line. It loads only the service's modules and a recording queue
+ * publisher (no sandbox, no Azurite helper, no generator), so its CPU time and peak RSS are the worker's own. The bench starts it with the deployed
  * worker's Node arguments and no others (no --expose-gc: nothing here changes how its heap is collected).
  */
 import { readFileSync } from 'node:fs';
@@ -10,10 +10,10 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { createGraphClient, createGraphGateways } from '../shared/graph';
-import { validateOutgoing } from '../shared/queue/messages';
-import type { OutgoingMessage, QueueName, QueuePublisher, ReceivedMessage } from '../shared/queue/port';
+import type { ReceivedMessage } from '../shared/queue/port';
 import { createRepositories } from '../shared/storage/repositories';
 import { handleMigrationMessage, type MigrateUserDeps } from '../shared/services/migrate-user';
+import { RecordingPublisher } from '../test/support/recording-publisher';
 
 export const workerInput = z.object({
   sandboxUrl: z.string(),
@@ -77,17 +77,6 @@ function ownPeakRss(): number | undefined {
   }
   const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
   return kib === undefined ? undefined : Number(kib) * 1024;
-}
-
-class RecordingPublisher implements QueuePublisher {
-  readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
-  send(queue: QueueName, message: OutgoingMessage): Promise<void> {
-    this.sent.push({ queue, message: validateOutgoing(queue, message) });
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 async function workerChild(): Promise<void> {

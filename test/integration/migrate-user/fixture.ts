@@ -18,8 +18,7 @@ import { findOnlineMeetingBlock } from '../../../shared/domain/meeting-block';
 import { requestMigration, type MigrationStatus, type RunKey } from '../../../shared/domain/status';
 import { createGraphClient, createGraphGateways } from '../../../shared/graph';
 import type { CalendarGateway, GraphGateways } from '../../../shared/graph/ports';
-import { validateOutgoing } from '../../../shared/queue/messages';
-import type { OutgoingMessage, QueueName, QueuePublisher, ReceivedMessage } from '../../../shared/queue/port';
+import type { OutgoingMessage, ReceivedMessage } from '../../../shared/queue/port';
 import { createRepositories, type Repositories } from '../../../shared/storage/repositories';
 import {
   handleMigrationMessage,
@@ -28,6 +27,9 @@ import {
 } from '../../../shared/services/migrate-user';
 import { migrationMessage } from '../../../shared/services/migration-messages';
 import { testTables } from '../../support/tables';
+import { RecordingPublisher } from '../../support/recording-publisher';
+
+export { RecordingPublisher };
 
 /** Whether Graph reaches a seeded user's mailbox (the sandbox's rule). */
 export { hasMailbox };
@@ -36,18 +38,6 @@ export const AUDIO_PLAN = '3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40';
 
 export function tableSettings(): Pick<Config, 'tables' | 'tablesPrefix'> {
   return testTables('mu');
-}
-
-/** A publisher that records what is sent (validated like the real adapters do). */
-export class RecordingPublisher implements QueuePublisher {
-  readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
-  send(queue: QueueName, message: OutgoingMessage): Promise<void> {
-    this.sent.push({ queue, message: validateOutgoing(queue, message) });
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** Calendar gateway wrapper: counts successful PATCHes per event and can make the worker "die" after N. */

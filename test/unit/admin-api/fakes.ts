@@ -8,7 +8,6 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { loadConfig } from '../../../shared/config';
 import type { MigrationStatus } from '../../../shared/domain/status';
 import type { DirectoryUser } from '../../../shared/graph/ports';
-import type { OutgoingMessage, QueueName, QueuePublisher } from '../../../shared/queue/port';
 import type { Infrastructure } from '../../../shared/services/infrastructure';
 import type { MigrationQueryPorts } from '../../../shared/services/migration-queries';
 import type { RequestMigrationPorts } from '../../../shared/services/request-migration';
@@ -16,6 +15,9 @@ import type { LedgerEntry } from '../../../shared/storage/repositories/ledger-re
 import type { Repositories } from '../../../shared/storage/repositories';
 import type { GraphGateways } from '../../../shared/graph';
 import type { StatusListOptions } from '../../../shared/storage/repositories/status-repository';
+import { RecordingPublisher } from '../../support/recording-publisher';
+
+export { RecordingPublisher };
 
 export const ADA = { userId: '11111111-1111-4111-8111-111111111111', userPrincipalName: 'ada@contoso.com' };
 export const BOB = { userId: '22222222-2222-4222-8222-222222222222', userPrincipalName: 'bob@contoso.com' };
@@ -152,19 +154,6 @@ export class FakeLedger {
       this.runs.has(`${userId}|${correlationId}`) ||
         this.rows.some((r) => r.userId === userId && r.correlationId === correlationId),
     );
-  }
-}
-
-export class RecordingPublisher implements QueuePublisher {
-  readonly sent: { queue: QueueName; message: OutgoingMessage }[] = [];
-  failWith: Error | undefined;
-  send(queue: QueueName, message: OutgoingMessage): Promise<void> {
-    if (this.failWith) return Promise.reject(this.failWith);
-    this.sent.push({ queue, message });
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 }
 
