@@ -49,6 +49,8 @@ export class SandboxServer {
   /** One Graph request through the whole pipeline (also used for each request of a $batch). */
   async graph(req: SandboxRequest): Promise<SandboxResponse> {
     const arrived = performance.now();
+    /** Path and query, as the request log and the fault choice name the request. */
+    const url = req.path + (req.query.size ? `?${req.query.toString()}` : '');
     const requestId = newRequestId();
     const clientRequestId = req.headers['client-request-id'] ?? requestId;
     let mailbox: string | null = null;
@@ -98,11 +100,7 @@ export class SandboxServer {
           try {
             const eventId = route.eventParam ? params[route.eventParam] : undefined;
             const eventIds = eventId ? [eventId, eventId.replace(/_\d{8}T\d{6}Z$/, '')] : [];
-            throttle.injectFault(
-              req.method,
-              req.path + (req.query.size ? `?${req.query.toString()}` : ''),
-              eventIds,
-            );
+            throttle.injectFault(req.method, url, eventIds);
             answer = { res: await route.handler(ctx) };
           } catch (e) {
             answer = { e };
@@ -139,7 +137,7 @@ export class SandboxServer {
     this.tenant.logRequest({
       time: new Date().toISOString(),
       method: req.method,
-      path: req.path + (req.query.size ? `?${req.query.toString()}` : ''),
+      path: url,
       mailbox,
       status: res.status,
       concurrency,
